@@ -1,0 +1,159 @@
+"""The scan environment in NumPy (float32, the same operation order as `model.scan_tf`).
+
+Used by the board program, the fixed paths, evaluation and tests. See `model.geometry` for the
+coordinate convention and `model.observation` for what the actor sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from model.geometry import ScanGeometry
+from model.observation import encode_observation, initial_observation
+
+F32 = np.float32
+
+
+def unit_directions(actions: np.ndarray) -> np.ndarray:
+    """Actor outputs (..., 2) -> unit directions in float32 (zero vectors -> (0, 1)).
+
+    Written with the same float32 operations as `model.scan_tf.unit_directions` so both agree bit for bit.
+    """
+    a = np.asarray(actions, F32)
+    norm = np.sqrt(a[..., 0] * a[..., 0] + a[..., 1] * a[..., 1])
+    ok = norm > F32(1e-12)
+    safe = np.where(ok, norm, F32(1.0))
+    row = np.where(ok, a[..., 0] / safe, F32(0.0))
+    col = np.where(ok, a[..., 1] / safe, F32(1.0))
+    return np.stack([row, col], axis=-1).astype(F32)
+
+
+def segment_positions(start: np.ndarray, direction: np.ndarray, geometry: ScanGeometry) -> tuple[np.ndarray, np.ndarray]:
+    """Probe positions (..., P, 2) of one segment and the start of the next one (..., 2).
+
+    `direction` must already be a unit vector (see `unit_directions`).
+    """
+    start = np.asarray(start, F32)
+    step = F32(geometry.spacing) * np.asarray(direction, F32)
+    k = np.arange(geometry.probes_per_segment, dtype=F32)[:, None]
+    positions = start[..., None, :] + k * step[..., None, :]
+    next_start = start + F32(geometry.probes_per_segment) * step
+    return positions.astype(F32), next_start.astype(F32)
+
+
+def path_positions(actions: np.ndarray, geometry: ScanGeometry) -> tuple[np.ndarray, np.ndarray]:
+    """All probe positions (T, P, 2) and segment starts (T + 1, 2) for T actions (T, 2)."""
+    actions = np.asarray(actions, F32)
+    if actions.shape != (geometry.segments, 2):
+        raise ValueError(f'expected actions of shape ({geometry.segments}, 2), got {actions.shape}')
+    directions = unit_directions(actions)
+    starts = [np.asarray(geometry.start, F32)]
+    positions = []
+    for t in range(geometry.segments):
+        pos, nxt = segment_positions(starts[-1], directions[t], geometry)
+        positions.append(pos)
+        starts.append(nxt)
+    return np.stack(positions), np.stack(starts)
+
+
+def pixel_indices(positions: np.ndarray, image_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest pixel of each position (round half up, never floor) clamped to the image, and off-image flags."""
+    raw = np.floor(np.asarray(positions, F32) + F32(0.5)).astype(np.int64)
+    off = np.any((raw < 0) | (raw >= image_size), axis=-1)
+    return np.clip(raw, 0, image_size - 1), off
+
+
+def sample(image: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Read the image at the nearest pixel of each position: (values, clamped indices, off-image flags)."""
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    if image.ndim != 2 or image.shape[0] != image.shape[1]:
+        raise ValueError(f'expected a square 2-D image, got shape {image.shape}')
+    idx, off = pixel_indices(positions, image.shape[0])
+    return image[idx[..., 0], idx[..., 1]].astype(F32), idx, off
+
+
+def partial_scan(values: np.ndarray, indices: np.ndarray, image_size: int) -> np.ndarray:
+    """Scatter sampled values into an (H, W, 2) array: channel 0 the values (0 elsewhere), channel 1 the mask."""
+    out = np.zeros((image_size, image_size, 2), F32)
+    idx = np.asarray(indices).reshape(-1, 2)
+    out[idx[:, 0], idx[:, 1], 0] = np.asarray(values, F32).reshape(-1)
+    out[idx[:, 0], idx[:, 1], 1] = 1.0
+    return out
+
+
+def step_penalties(off: np.ndarray, geometry: ScanGeometry) -> np.ndarray:
+    """E_t per segment: the over-edge penalty where any probe of the segment is off the image."""
+    return np.where(np.any(off, axis=-1), F32(geometry.over_edge_penalty), F32(0.0)).astype(F32)
+
+
+@dataclass
+class ScanEnvironment:
+    """One scan, one segment at a time: the interface the host drives with any actor backend.
+
+    `reset(image)` returns x_0; `step(action)` scans the next segment and returns the next observation.
+    Everything acquired so far stays in the record (positions, values, actions, penalties).
+    """
+
+    geometry: ScanGeometry
+    image: np.ndarray | None = None
+    starts: list = field(default_factory=list)
+    actions: list = field(default_factory=list)
+    positions: list = field(default_factory=list)
+    values: list = field(default_factory=list)
+    indices: list = field(default_factory=list)
+    penalties: list = field(default_factory=list)
+
+    def reset(self, image: np.ndarray) -> np.ndarray:
+        self.image = np.asarray(image, F32)
+        self.starts = [np.asarray(self.geometry.start, F32)]
+        self.actions, self.positions, self.values, self.indices, self.penalties = [], [], [], [], []
+        return initial_observation(self.geometry).astype(F32)
+
+    @property
+    def done(self) -> bool:
+        return len(self.actions) == self.geometry.segments
+
+    def step(self, action: np.ndarray, read=None) -> np.ndarray:
+        """Scan the segment chosen by `action` and return the observation for the next decision.
+
+        `read(positions) -> values` replaces the image lookup (a real or simulated microscope); by default the
+        environment samples `self.image` at the nearest pixels.
+        """
+        if self.done:
+            raise RuntimeError('scan finished: call reset() before step()')
+        direction = unit_directions(np.asarray(action, F32))
+        pos, nxt = segment_positions(self.starts[-1], direction, self.geometry)
+        vals, idx, off = sample(self.image, pos)
+        if read is not None:
+            vals = np.asarray(read(pos), F32)
+        self.actions.append(np.asarray(action, F32))
+        self.positions.append(pos)
+        self.values.append(vals)
+        self.indices.append(idx)
+        self.penalties.append(step_penalties(off, self.geometry))
+        self.starts.append(nxt)
+        return encode_observation(vals, nxt, self.geometry).astype(F32)
+
+    def partial_scan(self) -> np.ndarray:
+        return partial_scan(np.array(self.values), np.array(self.indices), self.geometry.image_size)
+
+
+def rollout(image: np.ndarray, actions: np.ndarray, geometry: ScanGeometry) -> dict:
+    """Scan a whole path of T actions at once: positions, indices, values, penalties, observations, partial scan."""
+    positions, starts = path_positions(actions, geometry)
+    values, idx, off = sample(image, positions)
+    obs = encode_observation(values, starts[1:], geometry).astype(F32)
+    return {
+        'positions': positions,
+        'starts': starts,
+        'indices': idx,
+        'values': values,
+        'off_image': off,
+        'penalties': step_penalties(off, geometry),
+        'observations': obs,
+        'partial_scan': partial_scan(values, idx, geometry.image_size),
+    }
