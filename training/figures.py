@@ -1,0 +1,60 @@
+"""Figures people look at: scan paths drawn over images with their completions, and learning curves."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use('Agg')
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def paths_and_completions(images, positions, partial_scans, completions, titles=None, path=None) -> bytes:
+    """Rows: target with the scan path over it, the partial scan, the completion. Returns PNG bytes (and writes `path`)."""
+    n = len(images)
+    fig, axes = plt.subplots(3, n, figsize=(2.2 * n, 6.6), squeeze=False)
+    for i in range(n):
+        pos = np.asarray(positions[i]).reshape(-1, 2)
+        axes[0, i].imshow(images[i], cmap='gray', vmin=-1, vmax=1)
+        axes[0, i].plot(pos[:, 1], pos[:, 0], '-', color='tab:orange', lw=0.8)
+        axes[0, i].plot(pos[0, 1], pos[0, 0], 'o', color='tab:green', ms=3)
+        axes[0, i].set_xlim(-0.5, images[i].shape[1] - 0.5)
+        axes[0, i].set_ylim(images[i].shape[0] - 0.5, -0.5)
+        scan = np.where(partial_scans[i][..., 1] > 0, partial_scans[i][..., 0], np.nan)
+        axes[1, i].imshow(scan, cmap='gray', vmin=-1, vmax=1)
+        axes[2, i].imshow(completions[i], cmap='gray', vmin=-1, vmax=1)
+        if titles is not None:
+            axes[0, i].set_title(titles[i], fontsize=8)
+    for ax, label in zip(axes[:, 0], ('target + path', 'partial scan', 'completion')):
+        ax.set_ylabel(label)
+    for ax in axes.ravel():
+        ax.set_xticks([]), ax.set_yticks([])
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format='png', dpi=90)
+    if path is not None:
+        fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def learning_curves(curves: dict, path, key='generator_mse', window=25, ylabel='generator MSE (training batches)'):
+    """curves: {label: {'iteration': [...], key: [...]}} -> one plot with a moving average per label."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for label, c in curves.items():
+        it, v = np.asarray(c['iteration']), np.asarray(c[key], float)
+        if len(v) == 0:
+            continue
+        w = max(1, min(window, len(v) // 5))
+        smooth = np.convolve(v, np.ones(w) / w, mode='valid')
+        ax.plot(it[w - 1 :], smooth, label=label)
+    ax.set_xlabel('iteration')
+    ax.set_ylabel(ylabel)
+    ax.set_yscale('log')
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,68 @@
+"""Evaluate a trained run on held-out images and draw its scans: `python -m training.report runs/demo`.
+
+Compares the actor's paths with random directions (both completed by the run's generator) and with linear interpolation
+of the actor's samples. Writes RUN/report.json, RUN/scans.png and RUN/learning_curve.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog='python -m training.report', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('run', help='run folder written by training.train (holds checkpoint/ and learning_curve.csv)')
+    p.add_argument('--n-test', type=int, default=500, help='held-out images to evaluate')
+    args = p.parse_args(argv)
+
+    import numpy as np
+
+    from training import checkpoint
+    from training.data import DataError, load_split
+    from training.evaluate import actor_scans, complete, direction_scans, interpolate, score
+    from training.figures import learning_curves, paths_and_completions
+
+    run = Path(args.run)
+    try:
+        cfg = checkpoint.load_config(run / 'checkpoint')
+        actor, generator = checkpoint.load_actor(run / 'checkpoint'), checkpoint.load_generator(run / 'checkpoint')
+        test = load_split(cfg.dataset, 'test', n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.seed)[: args.n_test]
+    except (checkpoint.CheckpointError, DataError) as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    g = cfg.geometry
+    scans = actor_scans(actor, test, g, blind_actor=cfg.actor_mode == 'blind')
+    completions = complete(generator, scans['partial_scan'])
+    angle = np.random.default_rng(cfg.seed).uniform(0, 2 * np.pi, (len(test), g.segments))
+    random_scans = direction_scans(np.stack([np.sin(angle), np.cos(angle)], -1).astype(np.float32), test, g)
+    report = {
+        'run': str(run),
+        'n_test': len(test),
+        'actor': score(completions, test),
+        'random_directions': score(complete(generator, random_scans['partial_scan']), test),
+        'actor_samples_interpolated': score(interpolate(scans['partial_scan']), test),
+    }
+    report['actor_over_random_mse'] = report['actor']['mse'] / report['random_directions']['mse']
+    (run / 'report.json').write_text(json.dumps(report, indent=2))
+    paths_and_completions(test[:6], scans['positions'][:6], scans['partial_scan'][:6], completions[:6], path=run / 'scans.png')
+    with open(run / 'learning_curve.csv', newline='') as f:
+        rows = list(csv.DictReader(f))
+    learning_curves({'CRDPG generator': {'iteration': [int(r['iteration']) for r in rows], 'generator_mse': [float(r['generator_mse']) for r in rows]}}, run / 'learning_curve.png')
+    for name in ('actor', 'random_directions', 'actor_samples_interpolated'):
+        r = report[name]
+        print(f"{name:28s} MSE {r['mse']:.5f}  PSNR {r['psnr']:.2f} dB  SSIM {r['ssim']:.3f}  ({r['n_images']} test images)")
+    verdict = 'beats' if report['actor_over_random_mse'] < 1 else 'does NOT beat'
+    print(f"the actor's paths {verdict} random directions: MSE ratio {report['actor_over_random_mse']:.3f}")
+    print(f'figures: {run / "scans.png"}, {run / "learning_curve.png"}; TensorBoard: tensorboard --logdir {run / "tb"}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
