@@ -28,14 +28,18 @@ def obs_dim(geometry: ScanGeometry) -> int:
 
 
 def encode_position(position: np.ndarray, geometry: ScanGeometry) -> np.ndarray:
-    """Segment start (row, col) in pixels -> actor position features in [-POSITION_CLIP, POSITION_CLIP]."""
-    half = geometry.image_size / 2.0
-    return np.clip((np.asarray(position, np.float64) - half) / half, -POSITION_CLIP, POSITION_CLIP)
+    """Segment start (row, col) in pixels -> actor position features in [-POSITION_CLIP, POSITION_CLIP].
+
+    float32 arithmetic in the same order as `model.scan_tf.encode_observation`, so both agree bit for bit.
+    """
+    half = np.float32(geometry.image_size / 2.0)
+    scaled = (np.asarray(position, np.float32) - half) / half
+    return np.clip(scaled, np.float32(-POSITION_CLIP), np.float32(POSITION_CLIP))
 
 
 def encode_observation(probe_values: np.ndarray, next_start: np.ndarray, geometry: ScanGeometry) -> np.ndarray:
     """Concatenate a segment's probe values and the next start position into one observation vector."""
-    probe_values = np.asarray(probe_values, np.float64)
+    probe_values = np.asarray(probe_values, np.float32)
     if probe_values.shape[-1] != geometry.probes_per_segment:
         raise ValueError(f'expected {geometry.probes_per_segment} probe values, got shape {probe_values.shape}')
     return np.concatenate([probe_values, encode_position(next_start, geometry)], axis=-1)

@@ -1,0 +1,116 @@
+"""Data: the procedural generator, the paper's preprocessing, the loaders and their errors, the augmentation."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from training import data
+from training.procedural import generate_images
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_procedural_images_are_deterministic_varied_and_structured():
+    a, b = generate_images(12, seed=3), generate_images(12, seed=3)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, generate_images(12, seed=4))
+    assert all(np.ptp(im) > 0 for im in a)
+    assert len({round(float(im.mean()), 4) for im in a}) == len(a)  # no two alike
+    # a crystal lattice gives sharp peaks away from the centre of the power spectrum in most images
+    peaky = 0
+    for im in a:
+        f = np.abs(np.fft.fftshift(np.fft.fft2(im - im.mean())))
+        f[44:53, 44:53] = 0
+        peaky += f.max() > 8 * np.median(f)
+    assert peaky >= len(a) // 2
+
+
+def test_prepare_blurs_with_the_papers_kernel_and_normalises():
+    k = data.blur_kernel()
+    assert k.shape == (5, 5) and k.sum() == pytest.approx(1.0)
+    x = np.arange(5) - 2
+    np.testing.assert_allclose(k[2], np.exp(-(x**2) / (2 * 2.5**2)) / np.exp(-(x[:, None] ** 2 + x**2) / (2 * 2.5**2)).sum() * np.exp(0))
+    delta = np.zeros((1, 16, 16))
+    delta[0, 8, 8] = 1.0
+    delta[0, 0, 0] = 0.5  # keep the normalisation from hiding the kernel shape
+    out = data.prepare(delta)
+    assert out.min() == -1.0 and out.max() == 1.0
+    # around the impulse the blurred image is the kernel, linearly rescaled
+    patch = out[0, 6:11, 6:11]
+    ratio = (patch - patch.min()) / (patch.max() - patch.min())
+    np.testing.assert_allclose(ratio, (k - k.min()) / (k.max() - k.min()), atol=1e-5)
+
+
+def test_prepare_handles_nan_and_rejects_constant_images():
+    x = np.random.default_rng(0).random((3, 96, 96))
+    x[0, 5, 5] = np.nan
+    x[1, :, :] = np.inf
+    x[1, 0, 0] = 1.0  # not constant after inf -> 0
+    out = data.prepare(x)
+    assert np.isfinite(out).all() and out.shape == (3, 96, 96)
+    with pytest.raises(data.DataError, match='constant'):
+        data.prepare(np.ones((2, 96, 96)))
+    with pytest.warns(UserWarning, match='dropped 1 constant'):
+        assert len(data.prepare(np.stack([np.ones((96, 96)), x[2]]), drop_constant=True)) == 1
+    with pytest.raises(data.DataError, match=r'\[N, H, W\]'):
+        data.prepare(np.zeros((96, 96)))
+
+
+def test_wemd_loader_split_and_shape_checks(tmp_path):
+    assert data.WEMD_SIZE - data.WEMD_TRAIN == 3954
+    crops = np.random.default_rng(0).random((50, 96, 96, 1)).astype(np.float32)
+    crops[3, 0, 0, 0] = np.nan
+    path = tmp_path / '96x96_stem_crops.npy'
+    np.save(path, crops)
+    with pytest.warns(UserWarning, match='80/20'):
+        train = data.load_split(str(path), 'train')
+    with pytest.warns(UserWarning):
+        test = data.load_split(str(path), 'test')
+    assert len(train) == 40 and len(test) == 10  # round(50 * 15815 / 19769) = 40, in order
+    np.testing.assert_array_equal(train[0], data.prepare(crops[:1])[0])
+    bad = tmp_path / 'bad.npy'
+    np.save(bad, np.zeros((4, 64, 64, 1)))
+    with pytest.raises(data.DataError, match=r'\[N, 96, 96, 1\]'):
+        data.load_split(str(bad), 'train')
+    with pytest.raises(data.DataError, match='does not exist'):
+        data.load_split(str(tmp_path / 'missing.npy'), 'train')
+    (tmp_path / 'junk.npy').write_bytes(b'not numpy')
+    with pytest.raises(data.DataError, match='not a readable'):
+        data.load_split(str(tmp_path / 'junk.npy'), 'train')
+
+
+def test_microscopy_files_through_rosettasciio_are_tiled(tmp_path):
+    tifffile = pytest.importorskip('tifffile')
+    image = np.random.default_rng(0).random((200, 300)).astype(np.float32)
+    tifffile.imwrite(tmp_path / 'a.tif', image)
+    crops = data.load_microscopy(tmp_path)
+    assert crops.shape == (2 * 3, 96, 96)
+    np.testing.assert_array_equal(crops[1], image[:96, 96:192])
+    assert data.load_microscopy(tmp_path / 'a.tif', downsample=2).shape == (1, 96, 96)
+    (tmp_path / 'broken.dm4').write_bytes(b'\x00' * 64)
+    with pytest.raises(data.DataError, match='rosettasciio could not read'):
+        data.load_microscopy(tmp_path / 'broken.dm4')
+    with pytest.raises(data.DataError, match='unsupported format'):
+        data.load_microscopy(tmp_path / 'x.png')
+
+
+def test_augment_numpy_equals_tensorflow_for_all_eight_symmetries():
+    tf = pytest.importorskip('tensorflow')
+    from training.pipeline import augment_tf
+
+    images = np.random.default_rng(0).random((8, 12, 12)).astype(np.float32)
+    got = augment_tf(images, np.arange(8)).numpy()
+    variants = set()
+    for k in range(8):
+        np.testing.assert_array_equal(got[k], data.augment(images[k], k))
+        variants.add(data.augment(images[0], k).tobytes())
+    assert len(variants) == 8  # eight distinct flips/rotations
+    del tf
+
+
+def test_cli_reports_bad_input_and_exits_non_zero(tmp_path):
+    proc = subprocess.run([sys.executable, '-m', 'training.data', '--source', str(tmp_path / 'nothing.npy')], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 2 and 'does not exist' in proc.stderr
