@@ -73,7 +73,6 @@ def main(argv=None) -> int:
 
     import numpy as np
 
-    from model import fixed_paths
     from training import checkpoint
     from training.config import load_config
     from training.data import load_split
@@ -105,12 +104,11 @@ def main(argv=None) -> int:
     rscans = direction_scans(random_dirs, test, g)
     record('random_directions', rscans, complete(generator, rscans['partial_scan']), kind='random directions per scan + the CRDPG generator')
     # (b) fixed paths, each with a generator trained on it for the same iterations
-    learned = checkpoint.load_extras(dirs['blind'] / 'checkpoint')['learned_path']
-    paths = {name: fixed_paths.FIXED_PATHS[name](g) for name in FIXED}
-    paths['learned'] = fixed_paths.learned_fixed_path(learned, g)
+    # each generator is evaluated on exactly the probe positions it was trained with (saved beside it)
+    paths = {name: np.load(dirs[name] / 'positions.npy') for name in (*FIXED, 'learned')}
     for name, positions in paths.items():
         fscans = {'positions': np.broadcast_to(positions, (len(test), *positions.shape)), 'partial_scan': fixed_path_scans(positions, test, g.image_size)}
-        gen = checkpoint._load_model(dirs[name], 'generator')
+        gen = checkpoint.load_model(dirs[name], 'generator')
         distinct = int(fscans['partial_scan'][0, ..., 1].sum())
         record(f'fixed_{name}', fscans, complete(gen, fscans['partial_scan']), kind='fixed path + its own generator', distinct_pixels=distinct)
         record(f'fixed_{name}_interpolated', fscans, interpolate(fscans['partial_scan']), kind='fixed path, linear interpolation')

@@ -1,8 +1,12 @@
 """Fixed (non-adaptive) scan paths at equal dose: exactly `geometry.probes` probes, successive probes `spacing` apart.
 
-Every path starts at the image centre, like the adaptive scans. Segment paths (serpentine, random walk, the learned fixed
-path) are T directions run through the same environment as the actor (`model.scan_numpy.path_positions`); the spiral is a
-continuous curve sampled at equal arc length.
+Every path starts at the image centre, like the adaptive scans. Segment paths (serpentine, random walks, the learned
+fixed path) are T directions run through the same environment as the actor (`model.scan_numpy.path_positions`), so
+their spacing is exact by construction; the spiral is a continuous curve with probes placed one chord `spacing` apart.
+
+Which random walk is used where: `FIXED_PATHS['random_walk']` (generator training and quality benchmarks) is
+`random_walk_inside`, so its dose is never wasted off the image; `random_walk` (free uniform angles, may leave the image
+and pay the edge penalty) is the "random directions" actor baseline, i.e. what an untrained actor does.
 """
 
 from __future__ import annotations
@@ -13,30 +17,51 @@ from pathlib import Path
 import numpy as np
 
 from model.geometry import ScanGeometry
-from model.scan_numpy import partial_scan, path_positions, pixel_indices, sample, step_penalties
+from model.scan_numpy import (
+    partial_scan,
+    path_positions,
+    pixel_indices,
+    sample,
+    segment_positions,
+    step_penalties,
+    unit_directions,
+)
+
+
+def _spiral_angles(b: float, n: int, d: float) -> np.ndarray:
+    """Angles phi_0 = 0 < phi_1 < ... of n points on r = b phi with successive chords exactly d (Newton per point)."""
+    phi = np.zeros(n)
+    for k in range(1, n):
+        prev = b * phi[k - 1] * np.array([np.sin(phi[k - 1]), np.cos(phi[k - 1])])
+        x = phi[k - 1] + d / (b * np.sqrt(1 + phi[k - 1] ** 2))  # arc length ~ chord: one step of size d
+        for _ in range(20):
+            p = b * x * np.array([np.sin(x), np.cos(x)])
+            dp = b * np.array([np.sin(x) + x * np.cos(x), np.cos(x) - x * np.sin(x)])
+            f = p - prev
+            delta = (f @ f - d * d) / (2 * f @ dp)
+            x -= delta
+            if abs(delta) < 1e-12:
+                break
+        phi[k] = x
+    return phi
 
 
 def spiral(geometry: ScanGeometry) -> np.ndarray:
-    """Archimedean spiral r = b * phi from the centre, probes at equal arc length `spacing` (positions (P, 2)).
+    """Archimedean spiral r = b phi from the centre: positions (T * P, 2), successive probes exactly `spacing` apart.
 
-    The pitch 2 pi b is chosen so the 400 probes end just inside the largest inscribed circle (radius = half the image
-    minus one spacing): the spiral spreads the dose evenly over the disc. The arc length of r = b phi is
-    s(phi) = b/2 (phi sqrt(1 + phi^2) + asinh(phi)); probe k sits at s = k * spacing, found by Newton's method.
+    Pitch: the curve's length is s(phi) = b/2 (phi sqrt(1 + phi^2) + asinh(phi)) ~ b phi^2 / 2 = r^2 / (2 b), so
+    reaching the outer radius r_max after n - 1 spacings (n = T * P probes) needs b = r_max^2 / (2 (n - 1) spacing).
+    r_max is half the image minus one pixel and one spacing, so the last turn stays inside the image and the dose
+    covers the inscribed disc evenly (turn pitch 2 pi b ~ 11.6 px for the defaults, about image_size / (2 * turns)
+    with ~3.9 turns). The chord condition is solved exactly; b is then corrected once so the last probe sits at r_max.
     """
     n, d = geometry.probes, geometry.spacing
     r_max = geometry.image_size / 2 - 1.0 - d
-    # total length n*d must reach r_max: s(phi_max) ~ b phi_max^2 / 2 = r_max^2 / (2 b)  =>  b = r_max^2 / (2 n d)
     b = r_max**2 / (2 * (n - 1) * d)
-    s_target = np.arange(n) * d
-    phi = np.sqrt(2 * s_target / b)  # initial guess from the large-phi approximation
-    for _ in range(50):
-        s = b / 2 * (phi * np.sqrt(1 + phi**2) + np.arcsinh(phi))
-        phi = phi - (s - s_target) / (b * np.sqrt(1 + phi**2))
-    # arc length is not chord length: rescale each step so successive probes are exactly `spacing` apart
-    pts = np.stack([b * phi * np.sin(phi), b * phi * np.cos(phi)], -1)
-    steps = np.diff(pts, axis=0)
-    steps *= d / np.linalg.norm(steps, axis=1, keepdims=True)
-    pts = np.concatenate([np.zeros((1, 2)), np.cumsum(steps, axis=0)])
+    phi = _spiral_angles(b, n, d)
+    b *= (r_max / (b * phi[-1])) ** 2  # r_last ~ sqrt(2 b s): rescale b so the spiral ends at r_max
+    phi = _spiral_angles(b, n, d)
+    pts = b * phi[:, None] * np.stack([np.sin(phi), np.cos(phi)], -1)
     return (pts + np.asarray(geometry.start)).astype(np.float32)
 
 
@@ -45,7 +70,7 @@ def _towards(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return v / np.linalg.norm(v)
 
 
-def serpentine_actions(geometry: ScanGeometry, lanes: int = 6, lane_segments: int = 2, margin: float = 6.0) -> np.ndarray:
+def serpentine(geometry: ScanGeometry, lanes: int = 6, lane_segments: int = 2, margin: float = 6.0) -> np.ndarray:
     """A boustrophedon of T segments (actions (T, 2)): two segments from the centre to the top-left, then lanes.
 
     Every segment has the same length L = P * spacing, so a lane is `lane_segments` segments long and each turn to the
@@ -56,6 +81,8 @@ def serpentine_actions(geometry: ScanGeometry, lanes: int = 6, lane_segments: in
     if 2 + lanes * (lane_segments + 1) - 1 > T:
         raise ValueError(f'{lanes} lanes of {lane_segments} segments need more than T = {T} segments')
     h = (size - 2 * margin) / lanes
+    if h >= L:
+        raise ValueError(f'lane pitch {h:.1f} px must be shorter than a segment ({L:.1f} px): use more lanes')
     back = np.sqrt(L**2 - h**2)
     width = lane_segments * L + back
     top_left = np.array([margin, (size - width) / 2 + back])
@@ -73,40 +100,61 @@ def serpentine_actions(geometry: ScanGeometry, lanes: int = 6, lane_segments: in
     return np.array(actions[:T], np.float32)
 
 
-def random_walk_actions(geometry: ScanGeometry, seed: int = 0, inside: bool = True, tries: int = 1000) -> np.ndarray:
-    """T uniformly random directions. With `inside`, a direction whose segment would leave the image is redrawn."""
+def random_walk(geometry: ScanGeometry, seed: int = 0) -> np.ndarray:
+    """T directions (actions (T, 2)) at uniformly random angles: the "random directions" baseline; may leave the image."""
+    angle = np.random.default_rng(seed).uniform(0, 2 * np.pi, geometry.segments)
+    return np.stack([np.sin(angle), np.cos(angle)], -1).astype(np.float32)
+
+
+def random_walk_inside(geometry: ScanGeometry, seed: int = 0, tries: int = 1000) -> np.ndarray:
+    """Like `random_walk`, but a direction whose probes (or the next segment's start) would leave the image is redrawn.
+
+    A segment is at most 28.3 px long and from any point of the image the direction towards the centre stays inside,
+    so a valid direction always exists; `tries` only bounds the loop.
+    """
     rng = np.random.default_rng(seed)
-    start, actions = np.asarray(geometry.start, np.float64), []
+    start, actions = np.asarray(geometry.start, np.float32), []
     for _ in range(geometry.segments):
         for _ in range(tries):
             angle = rng.uniform(0, 2 * np.pi)
-            direction = np.array([np.sin(angle), np.cos(angle)])
-            end = start + geometry.segment_length * direction
-            probes = start + np.arange(geometry.probes_per_segment)[:, None] * geometry.spacing * direction
-            if not inside or (np.all(probes > -0.5) and np.all(probes < geometry.image_size - 0.5) and np.all(end > -0.5) and np.all(end < geometry.image_size - 0.5)):
+            action = np.array([np.sin(angle), np.cos(angle)], np.float32)
+            probes, end = segment_positions(start, unit_directions(action), geometry)  # exactly as the environment
+            if not pixel_indices(np.vstack([probes, end]), geometry.image_size)[1].any():
                 break
-        actions.append(direction)
+        else:
+            raise RuntimeError(f'no direction keeps the walk inside the image from {start} after {tries} tries')
+        actions.append(action)
         start = end
     return np.array(actions, np.float32)
 
 
 def positions_of(actions: np.ndarray, geometry: ScanGeometry) -> np.ndarray:
-    """Probe positions (T * P, 2) of a segment path."""
+    """Probe positions (T * P, 2) of a segment path given by T actions."""
     return path_positions(actions, geometry)[0].reshape(-1, 2)
 
 
 def learned_fixed_path(actions, geometry: ScanGeometry) -> np.ndarray:
-    """Probe positions of T learned directions (from a blind CRDPG run's checkpoint extras)."""
+    """Probe positions (T * P, 2) of T learned directions (from a blind CRDPG run's checkpoint extras)."""
     actions = np.asarray(actions, np.float64)
     if actions.shape != (geometry.segments, 2) or not np.isfinite(actions).all():
-        raise ValueError(f'a learned path must be {geometry.segments} finite [row, col] directions, got shape {actions.shape}')
+        raise ValueError(
+            f'a learned path must be {geometry.segments} finite [row, col] directions, got shape {actions.shape}; '
+            'train one with actor_mode=blind or fix the JSON'
+        )
     return positions_of(actions.astype(np.float32), geometry)
 
 
 def load_learned_path(path: str | Path, geometry: ScanGeometry) -> np.ndarray:
     """Positions of a learned path stored as a JSON list of T [row, col] directions (or extras.json with 'learned_path')."""
-    loaded = json.loads(Path(path).read_text())
-    return learned_fixed_path(loaded['learned_path'] if isinstance(loaded, dict) else loaded, geometry)
+    try:
+        loaded = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise ValueError(f'cannot read a learned path from {path}: {err}') from err
+    if isinstance(loaded, dict):
+        if 'learned_path' not in loaded:
+            raise ValueError(f"{path} has no 'learned_path' entry (only blind CRDPG checkpoints have one)")
+        loaded = loaded['learned_path']
+    return learned_fixed_path(loaded, geometry)
 
 
 def path_penalty(positions: np.ndarray, geometry: ScanGeometry) -> float:
@@ -117,12 +165,13 @@ def path_penalty(positions: np.ndarray, geometry: ScanGeometry) -> float:
 
 FIXED_PATHS = {
     'spiral': spiral,
-    'serpentine': lambda g: positions_of(serpentine_actions(g), g),
-    'random_walk': lambda g: positions_of(random_walk_actions(g, seed=0, inside=True), g),
+    'serpentine': lambda g: positions_of(serpentine(g), g),
+    'random_walk': lambda g: positions_of(random_walk_inside(g, seed=0), g),
 }
+"""Name -> function(geometry) giving the probe positions (T * P, 2) of each fixed path."""
 
 
 def partial_scan_for(image: np.ndarray, positions: np.ndarray, geometry: ScanGeometry) -> np.ndarray:
-    """Partial scan (H, W, 2) of one image along a fixed path."""
+    """Partial scan (H, W, 2) of one image along a fixed path: channel 0 sampled values, channel 1 the mask."""
     values, idx, _ = sample(image, positions)
     return partial_scan(values, idx, geometry.image_size)

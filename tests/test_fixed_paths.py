@@ -59,24 +59,53 @@ def test_spiral_and_serpentine_visit_almost_400_distinct_pixels():
         assert len(visited) >= 390, (name, len(visited))
 
 
-def test_random_walk_is_seeded_and_inside_variant_never_leaves():
-    a = fixed_paths.random_walk_actions(G, seed=5)
-    np.testing.assert_array_equal(a, fixed_paths.random_walk_actions(G, seed=5))
-    assert not np.array_equal(a, fixed_paths.random_walk_actions(G, seed=6))
+def test_spiral_lies_on_an_archimedean_spiral_ending_inside_the_image():
+    offset = fixed_paths.spiral(G).astype(np.float64) - G.start
+    radius = np.linalg.norm(offset, axis=1)
+    phi = np.unwrap(np.arctan2(offset[1:, 0], offset[1:, 1]))  # phi = 0 points along +col; probe 1 is at phi < pi
+    b = radius[1:] / phi
+    np.testing.assert_allclose(b, b[0], rtol=1e-4)  # r = b * phi along the whole path
+    assert np.all(np.diff(radius) > 0)
+    r_max = G.image_size / 2 - 1 - G.spacing  # the chosen outer radius
+    assert r_max - 0.01 < radius[-1] < r_max + 1e-4
+    assert 3.5 < phi[-1] / (2 * np.pi) < 4.5  # ~3.9 turns of pitch 2 pi b ~ 11.6 px
+
+
+def test_random_walks_are_seeded_and_only_the_inside_variant_never_leaves():
+    a = fixed_paths.random_walk(G, seed=5)
+    np.testing.assert_array_equal(a, fixed_paths.random_walk(G, seed=5))
+    assert not np.array_equal(a, fixed_paths.random_walk(G, seed=6))
+    np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, rtol=1e-6)
     for seed in range(10):
-        assert fixed_paths.path_penalty(fixed_paths.positions_of(fixed_paths.random_walk_actions(G, seed=seed), G), G) == 0.0
-    free = [fixed_paths.path_penalty(fixed_paths.positions_of(fixed_paths.random_walk_actions(G, seed=s, inside=False), G), G) for s in range(10)]
+        inside = fixed_paths.positions_of(fixed_paths.random_walk_inside(G, seed=seed), G)
+        assert fixed_paths.path_penalty(inside, G) == 0.0
+    free = [fixed_paths.path_penalty(fixed_paths.positions_of(fixed_paths.random_walk(G, seed=s), G), G) for s in range(10)]
     assert max(free) > 0  # unconstrained random directions do leave the image
 
 
+def test_path_penalty_counts_segments_with_off_image_probes():
+    positions = fixed_paths.FIXED_PATHS['serpentine'](G).copy()
+    positions[25] = [-0.6, 10.0]  # segment 1
+    positions[399] = [50.0, 95.5]  # segment 19
+    assert fixed_paths.path_penalty(positions, G) == pytest.approx(2 * G.over_edge_penalty)
+
+
 def test_learned_path_is_validated(tmp_path):
-    directions = fixed_paths.serpentine_actions(G)
-    np.testing.assert_array_equal(fixed_paths.learned_fixed_path(directions.tolist(), G), fixed_paths.FIXED_PATHS['serpentine'](G))
+    directions = fixed_paths.serpentine(G)
+    learned = fixed_paths.learned_fixed_path(directions.tolist(), G)
+    np.testing.assert_array_equal(learned, fixed_paths.FIXED_PATHS['serpentine'](G))
     (tmp_path / 'extras.json').write_text(json.dumps({'learned_path': directions.tolist()}))
     assert fixed_paths.load_learned_path(tmp_path / 'extras.json', G).shape == (400, 2)
+    (tmp_path / 'path.json').write_text(json.dumps(directions.tolist()))
+    assert fixed_paths.load_learned_path(tmp_path / 'path.json', G).shape == (400, 2)
     with pytest.raises(ValueError, match='20 finite'):
         fixed_paths.learned_fixed_path(directions[:5], G)
     bad = directions.copy()
     bad[3, 0] = np.nan
     with pytest.raises(ValueError, match='finite'):
         fixed_paths.learned_fixed_path(bad, G)
+    (tmp_path / 'other.json').write_text(json.dumps({'seed': 1}))
+    with pytest.raises(ValueError, match="no 'learned_path'"):
+        fixed_paths.load_learned_path(tmp_path / 'other.json', G)
+    with pytest.raises(ValueError, match='cannot read'):
+        fixed_paths.load_learned_path(tmp_path / 'missing.json', G)

@@ -35,6 +35,13 @@ def test_numpy_and_tensorflow_environments_are_identical(seed):
         for key in ('positions', 'indices', 'values', 'observations', 'penalties', 'partial_scan'):
             np.testing.assert_array_equal(ref[key], got[key][n].numpy(), err_msg=f'{key} differs for scan {n}')
     assert got['penalties'].numpy()[1].sum() > 0  # the off-image case really was exercised
+    # exact half-pixel and edge cases, where floor-vs-round or float differences would show
+    halves = np.array([[[10.5, -0.5], [-0.6, 95.49], [95.5, 3.4999], [47.5, 48.5]]], np.float32)
+    values, idx, off = scan_tf.sample(tf.constant(index_image()[None]), tf.constant(halves), 96)
+    ref_values, ref_idx, ref_off = sn.sample(index_image(), halves[0])
+    np.testing.assert_array_equal(values.numpy()[0], ref_values)
+    np.testing.assert_array_equal(idx.numpy()[0], ref_idx)
+    np.testing.assert_array_equal(off.numpy()[0], ref_off)
 
 
 def test_nearest_pixel_rounds_half_up_and_clamps_off_image_probes():
@@ -57,6 +64,17 @@ def test_edge_penalty_only_on_segments_that_leave_the_image():
     assert np.all(out['values'][5] == 48 * 96 + 95)
     other = ScanGeometry(over_edge_penalty=0.25)
     assert sn.rollout(index_image(), actions, other)['penalties'][1] == np.float32(0.25)
+
+
+def test_penalty_is_charged_to_exactly_the_segment_with_the_off_image_probe():
+    positions = np.full((G.segments, G.probes_per_segment, 2), 48.0, np.float32)
+    positions[3, 7] = [-0.4, 0.0]  # rounds to row 0: on the image
+    positions[7, 19] = [-0.6, 0.0]  # rounds to row -1: off the image
+    positions[11, 0] = [48.0, 95.4999]  # last column, still on
+    _, off = sn.pixel_indices(positions, G.image_size)
+    expected = np.zeros(G.segments, np.float32)
+    expected[7] = np.float32(0.1)
+    np.testing.assert_array_equal(sn.step_penalties(off, G), expected)
 
 
 def test_path_geometry_contiguous_segments_of_exact_spacing():

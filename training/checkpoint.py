@@ -72,7 +72,7 @@ def load_extras(directory: str | Path) -> dict:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
-def _load_model(directory: str | Path, name: str):
+def load_model(directory: str | Path, name: str):
     import keras
 
     verify(directory)
@@ -84,16 +84,16 @@ def _load_model(directory: str | Path, name: str):
 
 def load_actor(directory: str | Path):
     """The trained actor: a per-step cell (x, h_1, c_1, ...) -> (action, h_1', c_1', ...)."""
-    return _load_model(directory, 'actor')
+    return load_model(directory, 'actor')
 
 
 def load_critic(directory: str | Path):
-    return _load_model(directory, 'critic')
+    return load_model(directory, 'critic')
 
 
 def load_generator(directory: str | Path):
     """The trained generator: partial scans (N, H, W, 2) -> completions (N, H, W, 1)."""
-    return _load_model(directory, 'generator')
+    return load_model(directory, 'generator')
 
 
 def save(agent, directory: str | Path, extras: dict | None = None) -> None:

@@ -23,6 +23,7 @@ def paths_and_completions(images, positions, partial_scans, completions, titles=
         axes[0, i].set_xlim(-0.5, images[i].shape[1] - 0.5)
         axes[0, i].set_ylim(images[i].shape[0] - 0.5, -0.5)
         scan = np.where(partial_scans[i][..., 1] > 0, partial_scans[i][..., 0], np.nan)
+        axes[1, i].set_facecolor('#1f3b57')  # unscanned pixels
         axes[1, i].imshow(scan, cmap='gray', vmin=-1, vmax=1)
         axes[2, i].imshow(completions[i], cmap='gray', vmin=-1, vmax=1)
         if titles is not None:

@@ -58,7 +58,7 @@ def main(argv=None) -> int:
     for name in ('actor', 'random_directions', 'actor_samples_interpolated'):
         r = report[name]
         print(f"{name:28s} MSE {r['mse']:.5f}  PSNR {r['psnr']:.2f} dB  SSIM {r['ssim']:.3f}  ({r['n_images']} test images)")
-    verdict = 'beats' if report['actor_over_random_mse'] < 1 else 'does NOT beat'
+    verdict = 'beat' if report['actor_over_random_mse'] < 1 else 'do NOT beat'
     print(f"the actor's paths {verdict} random directions: MSE ratio {report['actor_over_random_mse']:.3f}")
     print(f'figures: {run / "scans.png"}, {run / "learning_curve.png"}; TensorBoard: tensorboard --logdir {run / "tb"}')
     return 0
