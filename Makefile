@@ -15,8 +15,9 @@ RUN    ?= runs/$(PRESET)-adaptive-seed$(SEED)
 CONFIG ?=
 CHECKPOINT ?= checkpoints/small
 export TF_CPP_MIN_LOG_LEVEL := 2
+export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: venv simulators data train demo bench test test-fast hls rtl bitstream serve clean
+.PHONY: venv simulators data train demo bench bench-host test test-fast hls rtl bitstream serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +49,9 @@ demo: venv
 bench: venv
 	$(PY) bench/train_speed.py
 	$(PY) bench/quality.py --preset $(PRESET) --seed $(SEED)
+
+bench-host: venv
+	$(PY) bench/host.py --checkpoint $(CHECKPOINT)
 
 test: venv simulators
 	$(PY) -m pytest -n 2 --timeout 900 -q

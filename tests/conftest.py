@@ -1,10 +1,14 @@
 """Shared fixtures: seeds everything once per session; gives each test case its own output folder."""
 
 import os
-import random
-import re
 
-import numpy as np
+# Several OpenBLAS threads on a busy 2-core machine slow SciPy's triangulation from ms to seconds.
+os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
+
+import random  # noqa: E402
+import re  # noqa: E402
+
+import numpy as np  # noqa: E402
 import pytest
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')

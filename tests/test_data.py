@@ -28,11 +28,30 @@ def test_procedural_images_are_deterministic_varied_and_structured():
     assert peaky >= len(a) // 2
 
 
+def test_default_dataset_is_generated_once_and_split_in_order(tmp_path, monkeypatch):
+    import json
+
+    from training import procedural
+
+    monkeypatch.setattr(data, 'CACHE', tmp_path)
+    raw = generate_images(5, seed=7)
+    train = data.load_split('procedural', 'train', n_train=3, n_test=2, seed=7)
+    np.testing.assert_array_equal(train, data.prepare(raw[:3]))
+    path = data.ensure_default_dataset(3, 2, 7)
+    meta = json.loads(path.with_suffix('.json').read_text())
+    assert (meta['seed'], meta['n_train'], meta['n_test']) == (7, 3, 2) and len(meta['sha256']) == 64
+    monkeypatch.setattr(procedural, 'generate_images', lambda *a: pytest.fail('regenerated a cached data set'))
+    np.testing.assert_array_equal(data.load_split('procedural', 'test', n_train=3, n_test=2, seed=7), data.prepare(raw[3:]))
+    assert data.default_dataset_path(3, 2, 8) != path  # other parameters, another file
+
+
 def test_prepare_blurs_with_the_papers_kernel_and_normalises():
     k = data.blur_kernel()
     assert k.shape == (5, 5) and k.sum() == pytest.approx(1.0)
     x = np.arange(5) - 2
-    np.testing.assert_allclose(k[2], np.exp(-(x**2) / (2 * 2.5**2)) / np.exp(-(x[:, None] ** 2 + x**2) / (2 * 2.5**2)).sum() * np.exp(0))
+    gauss = np.exp(-(x[:, None] ** 2 + x**2) / (2 * 2.5**2))
+    np.testing.assert_allclose(k, gauss / gauss.sum())
+    np.testing.assert_array_equal(k, k.T)
     delta = np.zeros((1, 16, 16))
     delta[0, 8, 8] = 1.0
     delta[0, 0, 0] = 0.5  # keep the normalisation from hiding the kernel shape
@@ -77,6 +96,12 @@ def test_wemd_loader_split_and_shape_checks(tmp_path):
         data.load_split(str(bad), 'train')
     with pytest.raises(data.DataError, match='does not exist'):
         data.load_split(str(tmp_path / 'missing.npy'), 'train')
+    np.save(bad, np.zeros(10))
+    with pytest.raises(data.DataError, match=r'shape \[10\]'):
+        data.load_split(str(bad), 'train')
+    np.save(bad, np.full((5, 96, 96, 1), np.nan))
+    with pytest.raises(data.DataError, match='no usable images'), pytest.warns(UserWarning):
+        data.load_split(str(bad), 'train')
     (tmp_path / 'junk.npy').write_bytes(b'not numpy')
     with pytest.raises(data.DataError, match='not a readable'):
         data.load_split(str(tmp_path / 'junk.npy'), 'train')
@@ -90,6 +115,25 @@ def test_microscopy_files_through_rosettasciio_are_tiled(tmp_path):
     assert crops.shape == (2 * 3, 96, 96)
     np.testing.assert_array_equal(crops[1], image[:96, 96:192])
     assert data.load_microscopy(tmp_path / 'a.tif', downsample=2).shape == (1, 96, 96)
+    hspy = pytest.importorskip('rsciio.hspy')
+    axes = [
+        {'size': n, 'name': a, 'scale': 1, 'offset': 0, 'units': 'nm', 'navigate': False}
+        for n, a in ((200, 'y'), (300, 'x'))
+    ]
+    signal = {
+        'data': image,
+        'axes': axes,
+        'metadata': {'General': {'title': 't'}, 'Signal': {'signal_type': ''}},
+        'original_metadata': {},
+        'tmp_parameters': {},
+        'attributes': {'_lazy': False},
+        'package_info': {'name': '', 'version': ''},
+        'learning_results': {},
+        'models': {},
+    }
+    hspy.file_writer(str(tmp_path / 'b.hspy'), signal)
+    np.testing.assert_array_equal(data.load_microscopy(tmp_path / 'b.hspy')[5], image[96:192, 192:288])
+    assert len(data.load_microscopy(tmp_path)) == 12  # a folder: both files
     (tmp_path / 'broken.dm4').write_bytes(b'\x00' * 64)
     with pytest.raises(data.DataError, match='rosettasciio could not read'):
         data.load_microscopy(tmp_path / 'broken.dm4')
@@ -111,6 +155,28 @@ def test_augment_numpy_equals_tensorflow_for_all_eight_symmetries():
     del tf
 
 
+def test_image_dataset_is_seeded_and_yields_flips_of_the_inputs():
+    pytest.importorskip('tensorflow')
+    from training.pipeline import image_dataset
+
+    x = np.random.default_rng(0).random((10, 6, 6)).astype(np.float32)
+    first = [b.numpy() for b in image_dataset(x, 4, seed=1).take(5)]
+    again = [b.numpy() for b in image_dataset(x, 4, seed=1).take(5)]
+    other = [b.numpy() for b in image_dataset(x, 4, seed=2).take(5)]
+    np.testing.assert_array_equal(np.stack(first), np.stack(again))
+    assert not np.array_equal(np.stack(first), np.stack(other))
+    flips = {data.augment(im, k).tobytes(): k for im in x for k in range(8)}
+    assert all(im.tobytes() in flips for b in first for im in b)
+    assert len({flips[im.tobytes()] for b in first for im in b}) >= 5  # many of the 8 symmetries used
+    plain = [b.numpy() for b in image_dataset(x, 5, seed=1, augment=False, shuffle=False).take(2)]
+    np.testing.assert_array_equal(np.concatenate(plain), x)
+
+
 def test_cli_reports_bad_input_and_exits_non_zero(tmp_path):
-    proc = subprocess.run([sys.executable, '-m', 'training.data', '--source', str(tmp_path / 'nothing.npy')], cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, '-m', 'training.data', '--source', str(tmp_path / 'nothing.npy')],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2 and 'does not exist' in proc.stderr

@@ -57,7 +57,9 @@ def prepare(images: np.ndarray, *, drop_constant: bool = False) -> np.ndarray:
     if constant.any():
         bad = np.flatnonzero(constant)
         if not drop_constant:
-            raise DataError(f'image(s) {bad[:10].tolist()} are constant (no contrast to normalise): remove them from the input')
+            raise DataError(
+                f'image(s) {bad[:10].tolist()} are constant (no contrast to normalise): remove them from the input'
+            )
         warnings.warn(f'dropped {len(bad)} constant image(s), e.g. {bad[:5].tolist()}', stacklevel=2)
         x, lo, hi = x[~constant], lo[~constant], hi[~constant]
     return (2 * (x - lo[:, None, None]) / (hi - lo)[:, None, None] - 1).astype(np.float32)
@@ -73,15 +75,20 @@ def augment(image: np.ndarray, k: int) -> np.ndarray:
 
 # ---- the embedded default ------------------------------------------------------------------------------------------
 def default_dataset_path(n_train: int, n_test: int, seed: int) -> Path:
+    """Cache file of the procedural set with these parameters (under data/cache/, git-ignored)."""
     return CACHE / f'procedural-v{PROCEDURAL_VERSION}-train{n_train}-test{n_test}-seed{seed}.npy'
 
 
 def ensure_default_dataset(n_train: int = 4000, n_test: int = 1000, seed: int = 0, progress: bool = True) -> Path:
-    """Generate the procedural data set once (raw images, train first, then test) and cache it; returns its path."""
+    """Generate the procedural data set once (raw images, train first, then test) and cache it; returns its path.
+
+    The file name holds the generator version and the parameters, so other parameters get their own file; a JSON file
+    beside it records them and the images' SHA-256. The .npy is renamed into place last: a cache without both is rebuilt.
+    """
     from training.procedural import generate_images
 
     path = default_dataset_path(n_train, n_test, seed)
-    if path.is_file():
+    if path.is_file() and path.with_suffix('.json').is_file():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     if progress:
@@ -89,9 +96,15 @@ def ensure_default_dataset(n_train: int = 4000, n_test: int = 1000, seed: int = 
     images = generate_images(n_train + n_test, seed)
     tmp = path.with_suffix('.tmp.npy')
     np.save(tmp, images)
-    tmp.replace(path)
-    meta = {'version': PROCEDURAL_VERSION, 'n_train': n_train, 'n_test': n_test, 'seed': seed, 'sha256': hashlib.sha256(images.tobytes()).hexdigest()}
+    meta = {
+        'version': PROCEDURAL_VERSION,
+        'n_train': n_train,
+        'n_test': n_test,
+        'seed': seed,
+        'sha256': hashlib.sha256(images.tobytes()).hexdigest(),
+    }
     path.with_suffix('.json').write_text(json.dumps(meta, indent=2))
+    tmp.replace(path)
     return path
 
 
@@ -101,14 +114,19 @@ def load_wemd(path: Path, split: str) -> np.ndarray:
     try:
         x = np.load(path, mmap_mode='r', allow_pickle=False)
     except (ValueError, OSError) as e:
-        raise DataError(f'{path} is not a readable NumPy .npy array ({e}); expected 96x96_stem_crops.npy of shape [N, 96, 96, 1]') from e
+        raise DataError(
+            f'{path} is not a readable NumPy .npy array ({e}); expected 96x96_stem_crops.npy of shape [N, 96, 96, 1]'
+        ) from e
     if x.ndim == 3:
         x = x[..., None]
     if x.ndim != 4 or x.shape[1:] != (CROP, CROP, 1):
         raise DataError(f'{path} has shape {list(x.shape)}; expected [N, 96, 96, 1] (or [N, 96, 96]) crops')
     n_train = WEMD_TRAIN if len(x) == WEMD_SIZE else int(round(len(x) * WEMD_TRAIN / WEMD_SIZE))
     if len(x) != WEMD_SIZE:
-        warnings.warn(f'{path} holds {len(x)} images, not the 19,769 of WEMD: using the same ordered 80/20 split ({n_train} train)', stacklevel=2)
+        warnings.warn(
+            f'{path} holds {len(x)} images, not the 19,769 of WEMD: using the same ordered 80/20 split ({n_train} train)',
+            stacklevel=2,
+        )
     part = x[:n_train] if split == 'train' else x[n_train:]
     return np.asarray(part[..., 0], np.float32)
 
@@ -122,7 +140,7 @@ def _tiles(image: np.ndarray, downsample: int) -> list[np.ndarray]:
 
 
 def load_microscopy(path: Path, downsample: int = 1) -> np.ndarray:
-    """Read .dm3/.dm4/.emd/.tif/.hspy files (a file or a folder of them) with rosettasciio; tile 2-D images into 96x96 crops."""
+    """Read .dm3/.dm4/.emd/.tif/.hspy files (a file or a folder) with rosettasciio; tile 2-D images into 96x96 crops."""
     files = sorted(p for p in path.rglob('*') if p.suffix.lower() in MICROSCOPY_SUFFIXES) if path.is_dir() else [path]
     if not files:
         raise DataError(f'no microscopy files ({", ".join(MICROSCOPY_SUFFIXES)}) found in {path}')
@@ -136,7 +154,14 @@ def load_microscopy(path: Path, downsample: int = 1) -> np.ndarray:
 
 def _read_images(path: Path) -> list[np.ndarray]:
     suffix = path.suffix.lower()
-    readers = {'.dm3': 'digitalmicrograph', '.dm4': 'digitalmicrograph', '.emd': 'emd', '.tif': 'tiff', '.tiff': 'tiff', '.hspy': 'hspy'}
+    readers = {
+        '.dm3': 'digitalmicrograph',
+        '.dm4': 'digitalmicrograph',
+        '.emd': 'emd',
+        '.tif': 'tiff',
+        '.tiff': 'tiff',
+        '.hspy': 'hspy',
+    }
     if suffix not in readers:
         raise DataError(f'{path}: unsupported format {suffix!r}; use one of {", ".join(MICROSCOPY_SUFFIXES)}')
     import importlib
@@ -145,7 +170,9 @@ def _read_images(path: Path) -> list[np.ndarray]:
         module = importlib.import_module(f'rsciio.{readers[suffix]}')
         signals = module.file_reader(str(path))
     except Exception as e:  # noqa: BLE001  (every reader raises its own exception types)
-        raise DataError(f'{path}: rosettasciio could not read it ({type(e).__name__}: {e}); is the file complete and of that format?') from e
+        raise DataError(
+            f'{path}: rosettasciio could not read it ({type(e).__name__}: {e}); is the file complete and of that format?'
+        ) from e
     images = []
     for s in signals:
         data = np.asarray(s['data'])
@@ -158,7 +185,15 @@ def _read_images(path: Path) -> list[np.ndarray]:
     return images
 
 
-def load_split(source: str = 'procedural', split: str = 'train', *, n_train: int = 4000, n_test: int = 1000, seed: int = 0, downsample: int = 1) -> np.ndarray:
+def load_split(
+    source: str = 'procedural',
+    split: str = 'train',
+    *,
+    n_train: int = 4000,
+    n_test: int = 1000,
+    seed: int = 0,
+    downsample: int = 1,
+) -> np.ndarray:
     """Prepared images (N, 96, 96) float32 in [-1, 1] for 'train' or 'test'.
 
     source: 'procedural' (the embedded default, generated once and cached), a `96x96_stem_crops.npy`, or microscopy
@@ -188,8 +223,12 @@ def load_split(source: str = 'procedural', split: str = 'train', *, n_train: int
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog='python -m training.data', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--source', default='procedural', help="'procedural', a 96x96_stem_crops.npy path, or microscopy files/folder")
+    p = argparse.ArgumentParser(
+        prog='python -m training.data', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        '--source', default='procedural', help="'procedural', a 96x96_stem_crops.npy path, or microscopy files/folder"
+    )
     p.add_argument('--n-train', type=int, default=4000, help='procedural: training images')
     p.add_argument('--n-test', type=int, default=1000, help='procedural: test images')
     p.add_argument('--seed', type=int, default=0)

@@ -62,6 +62,7 @@ def train_generator(cfg, train_images, positions, out: Path, progress: bool = Tr
             loss = step()
             if (m + 1) % cfg.log_every == 0:
                 curve.writerow([m + 1, float(loss), round(time.perf_counter() - t0, 2)])
+                f.flush()
     generator.save(out / 'generator.keras')
     np.save(out / 'positions.npy', np.asarray(positions, np.float32))
     (out / 'config.json').write_text(cfg.to_json())

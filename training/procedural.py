@@ -120,4 +120,8 @@ def generate_image(rng: np.random.Generator, size: int = 96) -> np.ndarray:
 
 def generate_images(n: int, seed: int, size: int = 96) -> np.ndarray:
     """n images (n, size, size) float32, deterministic for a seed (image k depends only on (seed, k))."""
-    return np.stack([generate_image(np.random.default_rng([seed, k]), size) for k in range(n)]) if n else np.zeros((0, size, size), np.float32)
+    return (
+        np.stack([generate_image(np.random.default_rng([seed, k]), size) for k in range(n)])
+        if n
+        else np.zeros((0, size, size), np.float32)
+    )
