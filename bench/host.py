@@ -1,0 +1,370 @@
+"""Board-program benchmarks on loopback: end-to-end scans/s per actor backend, host overhead per decision,
+completion-service throughput by batch size, and a fault run (service SIGKILLed and restarted mid-run).
+
+    python bench/host.py                          # all parts -> bench/results/host.json (+ the table in docs/host.md)
+    python bench/host.py --scans 100 --fault-scans 500 --kills 5
+
+Correctness is asserted before any number is written: every scan completed exactly once, the integer backends
+chose identical paths, none lost, none duplicated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')  # see host/generator_service.py
+import numpy as np  # noqa: E402
+
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from host.actors import ActorError, make_actor  # noqa: E402
+from host.client import CompletionClient, ServiceUnavailable  # noqa: E402
+from host.microscope import SimulatedMicroscope, load_images  # noqa: E402
+from host.run_scan import run_scans  # noqa: E402
+from host.sender import Sender, complete_pending  # noqa: E402
+from host.store import ScanStore  # noqa: E402
+from model.geometry import DEFAULT_GEOMETRY  # noqa: E402
+
+
+def free_port() -> int:
+    """A free port below the ephemeral range, so a port freed by a killed service is not handed to anything else."""
+    rng = random.SystemRandom()
+    while True:
+        port = rng.randrange(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind(('127.0.0.1', port))
+            except OSError:
+                continue
+            return port
+
+
+def start_service(port: int, *extra: str) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, '-m', 'host.generator_service', '--port', str(port), *extra], cwd=ROOT, stderr=subprocess.DEVNULL
+    )
+    client = CompletionClient(f'tcp://127.0.0.1:{port}', timeout_s=0.2)
+    t = time.perf_counter()
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f'service {extra} exited with {proc.returncode}')
+        try:
+            client.ping()
+            break
+        except ServiceUnavailable:
+            if time.perf_counter() - t > 300:
+                raise
+    client.close()
+    proc.startup_s = time.perf_counter() - t
+    return proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.kill()
+    proc.wait()
+
+
+def end_to_end(backend: str, images, scans: int, port: int, args) -> dict:
+    """Scans through the whole pipeline (actor, microscope, store, sender, service); paths kept for comparison."""
+    actor = make_actor(backend, args.actor_dir, args.checkpoint)
+    with tempfile.TemporaryDirectory() as d:
+        store = ScanStore(d)
+        sender = Sender(store, CompletionClient(f'tcp://127.0.0.1:{port}', timeout_s=30))
+        sender.start()
+        scope = SimulatedMicroscope(images, dwell_s=args.dwell_us * 1e-6)
+        t0 = time.perf_counter()
+        timings = run_scans(actor, scope, store, sender, scans, run_id=backend)
+        acquired = time.perf_counter() - t0
+        sender.stop(600)
+        total = max(sender.completed_at.values()) - t0
+        assert store.pending_ids() == [] and len(store.done_ids()) == scans, 'every scan must be completed once'
+        paths = np.stack([store.load(s['scan_id'], 'done')[0]['positions'] for s in timings])
+        actor_s = sum(s['actor_s'] for s in timings)
+        scope_s = sum(s['scan_s'] for s in timings)
+        loop_s = sum(s['t_end'] - s['t_start'] for s in timings)
+        decisions = scans * DEFAULT_GEOMETRY.segments
+        pipeline = [
+            {
+                'scan': k,
+                'scan_start_ms': 1e3 * (s['t_start'] - t0),
+                'scan_end_ms': 1e3 * (s['t_end'] - t0),
+                'completed_ms': 1e3 * (sender.completed_at[s['scan_id']] - t0),
+            }
+            for k, s in enumerate(timings[:6])
+        ]
+        overlapped = sum(timings[k + 1]['t_start'] < sender.completed_at[timings[k]['scan_id']] for k in range(scans - 1))
+    return {
+        'backend': backend,
+        'scans': scans,
+        'dwell_us_per_probe': args.dwell_us,
+        'acquisition_scans_per_s': scans / acquired,
+        'end_to_end_scans_per_s': scans / total,
+        'actor_us_per_decision': 1e6 * actor_s / decisions,
+        'microscope_us_per_segment': 1e6 * scope_s / decisions,
+        'host_overhead_us_per_decision': 1e6 * (loop_s - actor_s - scope_s) / decisions,
+        'scans_started_before_previous_completed': int(overlapped),
+        'pipeline_first_scans': pipeline,
+    }, paths
+
+
+def service_throughput(completer: list[str], batch_sizes, requests: int, images) -> list[dict]:
+    """Completions per second through the service with `window` requests outstanding and --max-batch window."""
+    import zmq
+
+    from host import schema
+    from host.scan import acquire
+
+    scope = SimulatedMicroscope(images, dwell_s=0)
+    partials = [acquire(make_actor('scripted'), scope, DEFAULT_GEOMETRY)[0]['partial_scan'] for _ in range(8)]
+    rows = []
+    for batch in batch_sizes:
+        port = free_port()
+        proc = start_service(port, *completer, '--max-batch', str(batch), '--batch-wait-ms', '5')
+        sock = zmq.Context.instance().socket(zmq.DEALER)
+        sock.connect(f'tcp://127.0.0.1:{port}')
+        for warm in range(batch):  # first calls build the graph
+            sock.send_multipart(schema.request(f'w{warm}', partials[0]))
+        for _ in range(batch):
+            sock.recv_multipart()
+        sent = received = 0
+        t = time.perf_counter()
+        while received < requests:
+            while sent < requests and sent - received < 2 * batch:
+                sock.send_multipart(schema.request(f'r{sent}', partials[sent % len(partials)]))
+                sent += 1
+            scan_id, image = schema.parse_reply(sock.recv_multipart())
+            assert image.shape == (96, 96) and np.isfinite(image).all()
+            received += 1
+        rows.append(
+            {'max_batch': batch, 'completions_per_s': requests / (time.perf_counter() - t), 'startup_s': proc.startup_s}
+        )
+        sock.close(0)
+        stop(proc)
+    return rows
+
+
+def fault_run(images_path: str, scans: int, kills: int, interval_s: float) -> dict:
+    """run_scan.py as its own process; the service is SIGKILLed and restarted `kills` times while it scans."""
+    port = free_port()
+    with tempfile.TemporaryDirectory() as d:
+        service = start_service(port, '--completer', 'interpolate')
+        host = subprocess.Popen(
+            [
+                sys.executable,
+                'host/run_scan.py',
+                '--actor',
+                'scripted',
+                '--images',
+                images_path,
+                '--scans',
+                str(scans),
+                '--dwell-us',
+                '50',
+                '--server',
+                f'127.0.0.1:{port}',
+                '--timeout',
+                '0.5',
+                '--retries',
+                '2',
+                '--out',
+                d,
+                '--drain',
+                '120',
+            ],
+            cwd=ROOT,
+            stderr=subprocess.DEVNULL,
+        )
+        done_kills = 0
+        for _ in range(kills):
+            time.sleep(interval_s)
+            if host.poll() is not None:
+                break
+            os.kill(service.pid, signal.SIGKILL)
+            service.wait()
+            done_kills += 1
+            time.sleep(0.3)
+            service = start_service(port, '--completer', 'interpolate')
+        assert host.wait(600) == 0
+        store = ScanStore(d)
+        later = len(store.pending_ids())
+        complete_pending(store, CompletionClient(f'tcp://127.0.0.1:{port}', timeout_s=10))
+        stop(service)
+        ids = store.done_ids()
+        expected = {f'{i}' for i in range(scans)}
+        got = [s.rsplit('-', 1)[1].lstrip('0') or '0' for s in ids]
+        duplicated = len(got) - len(set(got)) + store.duplicates + (Path(d, 'duplicates.log').exists())
+        lost = len(expected - set(got)) + len(store.pending_ids())
+        tifs = len(list(store.done.glob('*.tif')))
+    result = {
+        'scans': scans,
+        'kills': done_kills,
+        'completed_later_with_complete_pending': later,
+        'completed': len(ids),
+        'tiffs': tifs,
+        'lost': lost,
+        'duplicated': duplicated,
+    }
+    assert lost == 0 and duplicated == 0 and tifs == scans, result
+    return result
+
+
+def generator_checkpoint(path: str | None, tmp: str) -> tuple[str, str]:
+    """The trained generator if there is one, else the paper-size architecture with random weights."""
+    if path and Path(path, 'generator.keras').is_file():
+        return path, 'trained checkpoint'
+    from model.networks import GeneratorSpec, build_generator
+    from training.checkpoint import write_manifest
+
+    build_generator(DEFAULT_GEOMETRY, GeneratorSpec()).save(Path(tmp, 'generator.keras'))
+    write_manifest(Path(tmp))
+    return tmp, 'random weights, paper-size architecture (no trained checkpoint found)'
+
+
+def markdown(result: dict) -> str:
+    """The results as the tables in docs/host.md."""
+    lines = [
+        f'Measured {result["date"]} on {result["machine"]} (load average {result["load_average_at_start"]} at the '
+        f'start: a shared machine), loopback, images: {result["images"]}.',
+        '',
+        '| backend | scans | acquisition scans/s | end-to-end scans/s | actor us/decision | '
+        'host overhead us/decision | microscope us/segment |',
+        '|---|---|---|---|---|---|---|',
+    ]
+    for r in result['end_to_end']:
+        if 'skipped' in r:
+            lines.append(f'| {r["backend"]} | skipped: {r["skipped"]} | | | | | |')
+            continue
+        lines.append(
+            f'| {r["backend"]} | {r["scans"]} | {r["acquisition_scans_per_s"]:.1f} | {r["end_to_end_scans_per_s"]:.1f} '
+            f'| {r["actor_us_per_decision"]:.0f} | {r["host_overhead_us_per_decision"]:.0f} '
+            f'| {r["microscope_us_per_segment"]:.0f} |'
+        )
+    first = next(r for r in result['end_to_end'] if 'skipped' not in r)
+    lines += [
+        '',
+        f'Pipelining ({first["backend"]}): {first["scans_started_before_previous_completed"]} of '
+        f"{first['scans'] - 1} scans started before the previous scan's completion came back.",
+        '',
+        '| scan | scan start (ms) | scan end (ms) | completion back (ms) |',
+        '|---|---|---|---|',
+    ]
+    lines += [
+        f'| {p["scan"]} | {p["scan_start_ms"]:.1f} | {p["scan_end_ms"]:.1f} | {p["completed_ms"]:.1f} |'
+        for p in first['pipeline_first_scans']
+    ]
+    svc = result['service']
+    lines += [
+        '',
+        f'Completion service on {svc["device"]}, generator: {svc["generator"]}.',
+        '',
+        '| completer | max batch | completions/s | service start-up (s) |',
+        '|---|---|---|---|',
+    ]
+    for name in ('generator', 'interpolate'):
+        lines += [
+            f'| {name} | {r["max_batch"]} | {r["completions_per_s"]:.1f} | {r["startup_s"]:.1f} |'
+            for r in svc[f'{name}_by_batch']
+        ]
+    f = result['fault_run']
+    lines += [
+        '',
+        f'Fault run: {f["scans"]} scans, service SIGKILLed and restarted {f["kills"]} times: {f["completed"]} '
+        f'completed ({f["completed_later_with_complete_pending"]} of them later with --complete-pending), '
+        f'lost {f["lost"]}, duplicated {f["duplicated"]}.',
+    ]
+    return '\n'.join(lines) + '\n'
+
+
+def write_docs(result: dict, path: Path) -> None:
+    """Replace the text between the two bench markers in docs/host.md."""
+    start, end = '<!-- bench/host.py results -->', '<!-- end of bench/host.py results -->'
+    text = path.read_text()
+    if start in text and end in text:
+        text = text[: text.index(start) + len(start)] + '\n' + markdown(result) + text[text.index(end) :]
+        path.write_text(text)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--scans', type=int, default=50, help='scans per backend for the end-to-end rate')
+    p.add_argument('--backends', nargs='+', default=['reference', 'rtl-sim', 'scripted'])
+    p.add_argument('--actor-dir', default='hls/build/actor_q')
+    p.add_argument('--checkpoint', default='checkpoints/small')
+    p.add_argument('--images', default='procedural', help='procedural or a .npy file')
+    p.add_argument('--dwell-us', type=float, default=1.0)
+    p.add_argument('--batch-sizes', type=int, nargs='+', default=[1, 4, 16, 32])
+    p.add_argument('--requests', type=int, default=64, help='completions per batch size')
+    p.add_argument('--fault-scans', type=int, default=300)
+    p.add_argument('--kills', type=int, default=4)
+    p.add_argument('--out', default='bench/results/host.json')
+    p.add_argument('--docs', default='docs/host.md', help='markdown file whose results section is rewritten')
+    args = p.parse_args()
+    try:
+        images = load_images(args.images)
+    except Exception as e:  # the embedded data set may not be built yet: smooth random images instead
+        from scipy.ndimage import gaussian_filter
+
+        print(f'cannot load {args.images} ({e}); using smooth random images', file=sys.stderr)
+        images = gaussian_filter(np.random.default_rng(0).normal(size=(32, 96, 96)), (0, 3, 3)).astype(np.float32)
+        images = 2 * (images - images.min((1, 2), keepdims=True)) / np.ptp(images, (1, 2), keepdims=True) - 1
+    result = {
+        'machine': f'{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}',
+        'load_average_at_start': round(os.getloadavg()[0], 2),
+        'date': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
+        'images': args.images,
+    }
+    port = free_port()
+    service = start_service(port, '--completer', 'interpolate')
+    runs, paths = [], {}
+    try:
+        for backend in args.backends:
+            try:
+                row, paths[backend] = end_to_end(backend, images, args.scans, port, args)
+            except ActorError as e:
+                print(f'skipping {backend}: {e}', file=sys.stderr)
+                runs.append({'backend': backend, 'skipped': str(e)})
+                continue
+            runs.append(row)
+            print(json.dumps({k: v for k, v in row.items() if k != 'pipeline_first_scans'}), flush=True)
+    finally:
+        stop(service)
+    integer = [b for b in ('reference', 'rtl-sim') if b in paths]
+    for b in integer[1:]:
+        assert np.array_equal(paths[b], paths[integer[0]]), f'{b} chose different paths than {integer[0]}'
+    result['end_to_end'] = runs
+    result['integer_backends_identical_paths'] = integer
+    with tempfile.TemporaryDirectory() as tmp:
+        ckpt, what = generator_checkpoint(args.checkpoint, tmp)
+        result['service'] = {
+            'generator': what,
+            'device': 'CPU (TensorFlow)',
+            'generator_by_batch': service_throughput(['--checkpoint', ckpt], args.batch_sizes, args.requests, images),
+            'interpolate_by_batch': service_throughput(['--completer', 'interpolate'], [1, 16], args.requests, images),
+        }
+    print(json.dumps(result['service']), flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        np.save(Path(tmp, 'images.npy'), images[:16])
+        result['fault_run'] = fault_run(str(Path(tmp, 'images.npy')), args.fault_scans, args.kills, 0.8)
+    print(json.dumps(result['fault_run']), flush=True)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=2) + '\n')
+    write_docs(result, Path(args.docs))
+    print(markdown(result))
+    print(f'wrote {args.out} and {args.docs}')
+
+
+if __name__ == '__main__':
+    main()

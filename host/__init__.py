@@ -1,0 +1,13 @@
+"""The board program and the completion service.
+
+Runs on a PYNQ board (NumPy + pynq + pyzmq + tifffile, never TensorFlow) and on workstations:
+  run_scan.py          the program: scans with an actor backend, stores them, sends them for completion
+  scan.py              one adaptive scan: actor step -> segment -> microscope, segment by segment
+  actors.py            actor backends behind one interface (pynq, rtl-sim, reference, float, scripted)
+  pynq_overlay.py      PYNQ drivers for the actor core (imported only on the board, or with a mock pynq in tests)
+  microscope.py        the microscope boundary and a simulated microscope (dose, jitter, dwell)
+  store.py             every acquired scan on disk before it is sent (pending/ -> done/, exactly once)
+  sender.py            the background sender thread (bounded retries with backoff) and --complete-pending
+  client.py, schema.py the completion client and the versioned message schema (JSON header + raw float32 frame)
+  generator_service.py the GPU-side completion service (validates, batches); completers.py what completes
+"""

@@ -1,0 +1,136 @@
+"""Actor backends behind one interface: `reset()` at the start of each scan, `step(obs (22,)) -> action (2,)`.
+
+    pynq       the FPGA core on a PYNQ board (host.pynq_overlay, AXI DMA)
+    rtl-sim    the same core's RTL in a simulator (host.actor_rtl_sim.RtlSimActor)
+    reference  the bit-exact integer model (hls.reference.ReferenceActor)
+    float      the trained Keras actor (training.checkpoint.load_actor; needs TensorFlow: workstation only)
+    scripted   no model: a fixed turning path, for trying the pipeline before any actor exists
+
+The integer backends share `IntegerActor`: observations are encoded to the contract's input grid, the core computes
+an integer output, the contract decodes it. `last_q` keeps the integer output (stored with each scan), and the
+first decision of every scan carries first=True so the core resets its recurrent state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_ACTOR_DIR = 'hls/build/actor_q'
+BACKENDS = ('pynq', 'rtl-sim', 'reference', 'float', 'scripted')
+
+
+class ActorError(RuntimeError):
+    """The actor backend failed (missing files, dead device, timeout)."""
+
+
+def load_contract(actor_dir: str | Path):
+    """The ActorContract of a quantized actor folder and the SHA-256 of its contract.json."""
+    path = Path(actor_dir) / 'contract.json'
+    if not path.is_file():
+        raise ActorError(f'{path} not found: build the quantized actor first (make hls) or pass --actor-dir')
+    from hls.contract import ActorContract
+
+    return ActorContract.from_json(path), hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class IntegerActor:
+    """Float observations -> contract integers -> `core(obs_q, first) -> out_q` -> float action."""
+
+    def __init__(self, name: str, contract, core, contract_hash: str):
+        self.name, self.contract, self.core, self.contract_hash = name, contract, core, contract_hash
+        self.first, self.last_q = True, None
+
+    def reset(self) -> None:
+        self.first = True
+
+    def step(self, obs: np.ndarray) -> np.ndarray:
+        obs_q = np.asarray(self.contract.encode_observation(np.asarray(obs, np.float64)), np.int64)
+        self.last_q = np.asarray(self.core(obs_q, self.first), np.int64)
+        self.first = False
+        return np.asarray(self.contract.decode_action(self.last_q), np.float64)
+
+
+def reference_core(actor_dir: str | Path):
+    """ReferenceActor as a core: first=True zeroes its recurrent state before the step, as the FPGA core does."""
+    from hls.reference import ReferenceActor
+
+    ref = ReferenceActor.from_file(actor_dir)
+    return lambda obs_q, first: ref.step(obs_q, first=first)
+
+
+class FloatActor:
+    """The trained Keras per-step cell (inputs [x, h0, c0, ...], outputs [action, h0', c0', ...]); state kept here."""
+
+    def __init__(self, checkpoint: str | Path):
+        from training.checkpoint import load_actor, load_config
+
+        self.model = load_actor(checkpoint)
+        self.blind = load_config(checkpoint).actor_mode == 'blind'  # a blind actor never sees probe values
+        self.name, self.contract_hash, self.last_q = 'float', None, None
+        self.state_sizes = [int(t.shape[-1]) for t in self.model.inputs[1:]]
+        self.reset()
+
+    def reset(self) -> None:
+        self.state = [np.zeros((1, n), np.float32) for n in self.state_sizes]
+
+    def step(self, obs: np.ndarray) -> np.ndarray:
+        x = np.array(obs, np.float32)[None]
+        if self.blind:
+            x[:, : x.shape[1] - 2] = 0
+        out = self.model([x, *self.state], training=False)
+        self.state = [np.asarray(s) for s in out[1:]]
+        return np.asarray(out[0], np.float64)[0]
+
+
+class ScriptedActor:
+    """No model: each segment turns by a fixed angle (a deterministic path that ignores the observations)."""
+
+    def __init__(self, turn: float = 2.0):
+        self.name, self.contract_hash, self.last_q, self.turn = 'scripted', None, None, turn
+        self.reset()
+
+    def reset(self) -> None:
+        self.t = 0
+
+    def step(self, obs: np.ndarray) -> np.ndarray:
+        angle, self.t = self.t * self.turn, self.t + 1
+        return np.array([math.sin(angle), math.cos(angle)])
+
+
+def make_actor(
+    backend: str,
+    actor_dir: str | Path = DEFAULT_ACTOR_DIR,
+    checkpoint: str | Path = 'checkpoints/small',
+    overlay: str | None = None,
+    timeout_s: float = 1.0,
+):
+    """Build one backend by name; raises ActorError with what to do when it cannot start."""
+    try:
+        if backend == 'scripted':
+            return ScriptedActor()
+        if backend == 'float':
+            return FloatActor(checkpoint)
+        contract, digest = load_contract(actor_dir)
+        if backend == 'reference':
+            return IntegerActor(backend, contract, reference_core(actor_dir), digest)
+        if backend == 'rtl-sim':
+            from host.actor_rtl_sim import RtlSimActor
+
+            sim = RtlSimActor(actor_dir)
+            return IntegerActor(backend, contract, sim.decide, digest)
+        if backend == 'pynq':
+            if overlay is None:
+                raise ActorError('the pynq backend needs --overlay actor.bit')
+            from host.pynq_overlay import ActorOverlay
+
+            board = ActorOverlay(overlay, contract=contract, timeout_s=timeout_s)
+            return IntegerActor(backend, contract, board.act_q, digest)
+    except ActorError:
+        raise
+    except Exception as e:
+        raise ActorError(f'cannot start the {backend} actor backend: {type(e).__name__}: {e}') from e
+    raise ActorError(f'unknown actor backend {backend!r}: choose one of {", ".join(BACKENDS)}')

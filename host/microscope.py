@@ -1,0 +1,132 @@
+"""The microscope boundary and a simulated microscope.
+
+A microscope driver implements two calls (the same for a real instrument):
+    begin_scan() -> dict          move to the next specimen area; returns metadata (image id, dose, ...)
+    scan_segment(positions) -> values
+        positions (P, 2) float32 (row, col) in pixels of the 96x96 field of view; returns P float32 values in [-1, 1]
+        (the detector signal normalised like the training images), after dwelling on each probe.
+
+`SimulatedMicroscope` reads stored images: Poisson shot noise at a given dose (electrons per probe), Gaussian
+scan-position jitter (the beam lands near, not at, the commanded position), and a dwell time per probe.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from model.scan_numpy import pixel_indices
+
+RSCIIO_READERS = {
+    '.dm3': 'digitalmicrograph',
+    '.dm4': 'digitalmicrograph',
+    '.emd': 'emd',
+    '.tif': 'tiff',
+    '.tiff': 'tiff',
+    '.hspy': 'hspy',
+}
+
+
+def normalise(images: np.ndarray) -> np.ndarray:
+    """Each image to [-1, 1] (min-max per image; non-finite values become 0 first, constant images become 0)."""
+    images = np.nan_to_num(np.asarray(images, np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    lo = images.min(axis=(1, 2), keepdims=True)
+    span = images.max(axis=(1, 2), keepdims=True) - lo
+    return np.where(span > 0, 2 * (images - lo) / np.where(span > 0, span, 1) - 1, 0).astype(np.float32)
+
+
+def _tiles(image: np.ndarray, size: int) -> list[np.ndarray]:
+    h, w = image.shape[-2:]
+    return [
+        image[..., r : r + size, c : c + size] for r in range(0, h - size + 1, size) for c in range(0, w - size + 1, size)
+    ]
+
+
+def load_images(source: str, size: int = 96) -> np.ndarray:
+    """Images (N, size, size) in [-1, 1] from
+    'procedural' (the project's embedded test split, prepared by training.data like the training images),
+    a .npy/.npz array [N, H, W(, 1)], or a microscope file read with rosettasciio (.dm3 .dm4 .emd .tif .hspy),
+    cut into size x size tiles; arrays and files are normalised per image (min-max, not blurred)."""
+    if source == 'procedural':
+        from training.data import load_split
+
+        return np.asarray(load_split('procedural', 'test'), np.float32)  # already blurred and in [-1, 1]
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise FileNotFoundError(f'image source {source} not found: pass "procedural" or a .npy/.npz/.dm4/.emd/.tif file')
+        suffix = path.suffix.lower()
+        if suffix == '.npy':
+            images = np.load(path, allow_pickle=False)
+        elif suffix == '.npz':
+            with np.load(path, allow_pickle=False) as f:
+                images = f['images'] if 'images' in f.files else f[f.files[0]]
+        elif suffix in RSCIIO_READERS:
+            import importlib
+
+            reader = importlib.import_module(f'rsciio.{RSCIIO_READERS[suffix]}').file_reader
+            data = [np.asarray(d['data']) for d in reader(str(path))]
+            images = np.stack([t for d in data if d.ndim >= 2 for t in _tiles(d.reshape(-1, *d.shape[-2:]), size)])
+            images = images.reshape(-1, size, size)
+        else:
+            raise ValueError(f'unsupported image file {path.name}: use .npy, .npz, {", ".join(sorted(RSCIIO_READERS))}')
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim != 3 or images.shape[1:] != (size, size) or len(images) == 0:
+        raise ValueError(f'expected images of shape [N, {size}, {size}], got {images.shape} from {source}')
+    return normalise(images)
+
+
+class SimulatedMicroscope:
+    """A microscope that scans stored images, one per scan, cycling through them.
+
+    dose: mean electrons per probe for a signal of +1 (None: noiseless); jitter_px: standard deviation of the
+    beam position error; dwell_s: time spent on each probe (the call returns no earlier than P * dwell_s).
+    """
+
+    def __init__(
+        self,
+        images: np.ndarray,
+        dose: float | None = None,
+        jitter_px: float = 0.0,
+        dwell_s: float = 1e-6,
+        seed: int = 0,
+        first_image: int = 0,
+    ):
+        if dose is not None and dose <= 0:
+            raise ValueError(f'dose must be positive electrons per probe, got {dose}')
+        if jitter_px < 0 or dwell_s < 0:
+            raise ValueError('jitter_px and dwell_s must be >= 0')
+        self.images, self.dose, self.jitter_px, self.dwell_s = np.asarray(images, np.float32), dose, jitter_px, dwell_s
+        self.rng = np.random.default_rng(seed)
+        self.next_image, self.image_id = first_image, None
+
+    def begin_scan(self) -> dict:
+        self.image_id = self.next_image % len(self.images)
+        self.next_image += 1
+        return {'image_id': int(self.image_id), 'dose': self.dose, 'jitter_px': self.jitter_px, 'dwell_s': self.dwell_s}
+
+    def scan_segment(self, positions: np.ndarray) -> np.ndarray:
+        if self.image_id is None:
+            raise RuntimeError('call begin_scan() before scan_segment()')
+        deadline = time.perf_counter() + len(positions) * self.dwell_s
+        positions = np.asarray(positions, np.float32)
+        if self.jitter_px > 0:
+            positions = positions + self.rng.normal(0.0, self.jitter_px, positions.shape).astype(np.float32)
+        image = self.images[self.image_id]
+        idx, _ = pixel_indices(positions, image.shape[0])
+        values = image[idx[:, 0], idx[:, 1]].astype(np.float64)
+        if self.dose is not None:
+            electrons = self.rng.poisson(self.dose * (values + 1) / 2)
+            values = np.clip(2 * electrons / self.dose - 1, -1, 1)
+        _wait_until(deadline)
+        return values.astype(np.float32)
+
+
+def _wait_until(deadline: float) -> None:
+    """Sleep most of the way, then spin: dwell times of microseconds are honoured without oversleeping much."""
+    while (remaining := deadline - time.perf_counter()) > 0:
+        if remaining > 2e-3:
+            time.sleep(remaining - 1e-3)

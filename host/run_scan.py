@@ -1,0 +1,212 @@
+"""Adaptive partial scans: the actor core picks each segment's direction, the service completes finished scans.
+
+On a PYNQ-Z2 board (actor core in the FPGA, generator service on a GPU workstation):
+    python host/run_scan.py --overlay actor.bit --server gpu-host:5555 --token SECRET --scans 100
+On a workstation, against a simulated microscope:
+    python -m host.generator_service --completer interpolate &          # or --checkpoint checkpoints/small
+    python host/run_scan.py --microscope sim --actor reference --scans 20 --out scans/
+Later, finish scans that the service could not complete in time:
+    python host/run_scan.py --complete-pending --out scans/
+
+Every scan is written to OUT/pending/ before it is sent, moved to OUT/done/ (with its completion as a TIFF) once
+completed, exactly once. Scanning never waits for the service: a sender thread completes scans in the background,
+retrying with backoff; if the service is down, scans wait in pending/. Exit status: 0 when every scan was acquired;
+2 on bad arguments or images, or when the actor backend or the microscope failed (the scans acquired until then are
+kept); 3 when --complete-pending left scans pending.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import uuid
+from pathlib import Path
+
+if __package__ in (None, ''):  # run as a script (python host/run_scan.py): make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from host.actors import BACKENDS, DEFAULT_ACTOR_DIR, ActorError, make_actor  # noqa: E402
+from host.client import CompletionClient  # noqa: E402
+from host.sender import Sender, complete_pending  # noqa: E402
+from host.store import ScanStore  # noqa: E402
+from model.geometry import DEFAULT_GEOMETRY, ScanGeometry  # noqa: E402
+
+
+def _log(message: str) -> None:
+    print(f'[run_scan] {message}', file=sys.stderr, flush=True)
+
+
+def run_scans(
+    actor,
+    microscope,
+    store: ScanStore,
+    sender: Sender | None,
+    scans: int,
+    geometry: ScanGeometry = DEFAULT_GEOMETRY,
+    run_id: str | None = None,
+) -> list[dict]:
+    """Acquire `scans` scans; each is stored, then queued for completion while the next one runs.
+
+    Returns one timing record per scan (scan_id, t_start, t_end in perf_counter seconds, actor_s, scan_s).
+    An actor or microscope failure propagates after the scans acquired so far are stored and queued.
+    """
+    from host.scan import acquire
+
+    run_id = run_id or time.strftime('%Y%m%d-%H%M%S-') + uuid.uuid4().hex[:6]
+    timings = []
+    for k in range(scans):
+        scan_id = f'{run_id}-{k:05d}'
+        t0 = time.perf_counter()
+        arrays, meta = acquire(actor, microscope, geometry)
+        t1 = time.perf_counter()
+        store.add(scan_id, arrays, meta)
+        if sender is not None:
+            sender.submit(scan_id)
+        timings.append(
+            {
+                'scan_id': scan_id,
+                't_start': t0,
+                't_end': t1,
+                't_stored': time.perf_counter(),
+                'actor_s': float(arrays['actor_s'].sum()),
+                'scan_s': float(arrays['scan_s'].sum()),
+            }
+        )
+    return timings
+
+
+def figure(path: Path, arrays: dict, meta: dict, image) -> None:
+    """PNG: the scan path over its completion."""
+    import matplotlib
+
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(1, 2, figsize=(6, 3))
+    ax[0].imshow(arrays['partial_scan'][..., 0], cmap='gray', vmin=-1, vmax=1)
+    pos = arrays['positions'].reshape(-1, 2)
+    ax[0].plot(pos[:, 1], pos[:, 0], 'r-', lw=0.6)
+    ax[0].set_title(f'path ({meta["backend"]})', fontsize=8)
+    ax[1].imshow(image, cmap='gray', vmin=-1, vmax=1)
+    ax[1].set_title('completion', fontsize=8)
+    for a in ax:
+        a.axis('off')
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog='run_scan.py', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    g = p.add_argument_group('actor')
+    g.add_argument(
+        '--actor',
+        choices=BACKENDS,
+        default=None,
+        help='actor backend (default: pynq with --overlay, else reference): pynq = FPGA core on the board, '
+        'rtl-sim = RTL in a simulator, reference = bit-exact integer model, float = trained Keras actor '
+        '(needs TensorFlow), scripted = fixed turning path, no model',
+    )
+    g.add_argument('--overlay', default=None, help='bitstream (.bit, with its .hwh beside it) holding the actor core')
+    g.add_argument(
+        '--actor-dir', default=DEFAULT_ACTOR_DIR, help='quantized actor folder with contract.json (default %(default)s)'
+    )
+    g.add_argument('--checkpoint', default='checkpoints/small', help='checkpoint folder for --actor float')
+    g.add_argument('--device-timeout', type=float, default=1.0, help='seconds to wait for one decision from the FPGA')
+    g = p.add_argument_group('microscope')
+    g.add_argument('--microscope', choices=('sim',), default='sim', help='sim: simulated microscope reading --images')
+    g.add_argument(
+        '--images', default='procedural', help='"procedural" (embedded test split), .npy/.npz, or a .dm4/.emd/.tif file'
+    )
+    g.add_argument('--first-image', type=int, default=0, help='index of the first image to scan')
+    g.add_argument(
+        '--dose', type=float, default=None, help='electrons per probe for Poisson shot noise (default: noiseless)'
+    )
+    g.add_argument('--jitter', type=float, default=0.0, help='scan-position jitter, standard deviation in pixels')
+    g.add_argument('--dwell-us', type=float, default=1.0, help='dwell time per probe in microseconds')
+    g.add_argument('--seed', type=int, default=0, help='seed of the shot noise and jitter')
+    g = p.add_argument_group('scans and completion')
+    g.add_argument('--scans', type=int, default=10, help='number of scans to acquire')
+    g.add_argument('--out', default='scans', help='folder for pending/, done/ and corrupt/ (default %(default)s)')
+    g.add_argument('--server', default='127.0.0.1:5555', help='completion service HOST:PORT; "none" to only store scans')
+    g.add_argument('--token', default=None, help='shared secret of a service listening beyond loopback')
+    g.add_argument('--timeout', type=float, default=2.0, help='seconds to wait for one completion')
+    g.add_argument('--retries', type=int, default=3, help='retries per scan before it waits in pending/ for later')
+    g.add_argument('--drain', type=float, default=30.0, help='seconds to wait for the sender after the last scan')
+    g.add_argument('--figures', action='store_true', help='write a PNG of path and completion beside each completed scan')
+    g.add_argument(
+        '--complete-pending', action='store_true', help='only complete the scans waiting in OUT/pending/, then exit'
+    )
+    args = p.parse_args(argv)
+    if args.scans < 0 or args.retries < 0 or args.timeout <= 0 or args.dwell_us < 0 or args.device_timeout <= 0:
+        p.error('--scans, --retries, --dwell-us must be >= 0; --timeout and --device-timeout > 0')
+    if args.server != 'none' and ':' not in args.server:
+        p.error(f'--server must be HOST:PORT (or none), got {args.server!r}')
+    if args.actor is None:
+        args.actor = 'pynq' if args.overlay else 'reference'
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    store = ScanStore(args.out)
+    client = None if args.server == 'none' else CompletionClient(f'tcp://{args.server}', args.token, args.timeout)
+    draw = figure if args.figures else None
+    if args.complete_pending:
+        if client is None:
+            _log('error: --complete-pending needs --server HOST:PORT')
+            return 2
+        outcomes = complete_pending(store, client, args.retries, 0.1, draw)
+        client.close()
+        left = len(store.pending_ids())
+        _log(
+            f'{sum(o == "done" for o in outcomes.values())} completed, {left} still pending, '
+            f'{sum(o == "corrupt" for o in outcomes.values())} corrupt (moved to {store.corrupt})'
+        )
+        return 0 if left == 0 else 3
+
+    from host.microscope import SimulatedMicroscope, load_images
+
+    try:
+        images = load_images(args.images)
+    except Exception as e:
+        _log(f'error: cannot load images from {args.images!r}: {e}')
+        return 2
+    microscope = SimulatedMicroscope(images, args.dose, args.jitter, args.dwell_us * 1e-6, args.seed, args.first_image)
+    try:
+        actor = make_actor(args.actor, args.actor_dir, args.checkpoint, args.overlay, args.device_timeout)
+    except ActorError as e:
+        _log(f'error: {e}')
+        return 2
+    sender = None if client is None else Sender(store, client, args.retries, 0.1, draw)
+    if sender is not None:
+        sender.start()
+    status, timings = 0, []
+    run_id = time.strftime('%Y%m%d-%H%M%S-') + uuid.uuid4().hex[:6]
+    t0 = time.perf_counter()
+    try:
+        timings = run_scans(actor, microscope, store, sender, args.scans, run_id=run_id)
+    except Exception as e:  # a dead backend or microscope: keep what was acquired, report, exit non-zero
+        stored = [i for i in store.pending_ids() + store.done_ids() if i.startswith(run_id)]
+        _log(
+            f'error: scanning stopped after {len(stored)} stored scans '
+            f'({type(e).__name__}: {e}); the stored scans are kept in {store.root}'
+        )
+        status = 2
+    elapsed = time.perf_counter() - t0
+    if sender is not None:
+        sender.stop(args.drain)
+    done = sum(o == 'done' for o in (sender.outcomes.values() if sender else []))
+    _log(
+        f'{len(timings)} scans in {elapsed:.2f} s ({len(timings) / max(elapsed, 1e-9):.1f} scans/s, actor {args.actor}); '
+        f'{done} completed now, {len(store.pending_ids())} pending in {store.pending}'
+        + (' (finish with --complete-pending)' if store.pending_ids() else '')
+    )
+    return status
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Shared helpers for the host tests: free ports, a completion service in its own process, small test images."""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def free_port() -> int:
+    """A free port below the kernel's ephemeral range, picked at random: a port freed by a killed service is then
+    not handed to a parallel test (as bind-to-port-0 would do), so a restarted service gets its port back."""
+    rng = random.SystemRandom()
+    while True:
+        port = rng.randrange(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind(('127.0.0.1', port))
+            except OSError:
+                continue
+            return port
+
+
+def smooth_images(n: int = 6, size: int = 96, seed: int = 0) -> np.ndarray:
+    """Smooth random images in [-1, 1] (stand-ins for specimen areas)."""
+    from scipy.ndimage import gaussian_filter
+
+    images = gaussian_filter(np.random.default_rng(seed).normal(size=(n, size, size)), (0, 3, 3))
+    lo, hi = images.min(axis=(1, 2), keepdims=True), images.max(axis=(1, 2), keepdims=True)
+    return (2 * (images - lo) / (hi - lo) - 1).astype(np.float32)
+
+
+def start_service(port: int, *extra: str, wait_s: float = 60.0) -> subprocess.Popen:
+    """Start `python -m host.generator_service` and wait until it answers a ping."""
+    from host.client import CompletionClient, ServiceUnavailable
+
+    env = {**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '2', 'PYTHONPATH': str(ROOT)}
+    args = [PYTHON, '-m', 'host.generator_service', '--port', str(port), *extra]
+    log = tempfile.TemporaryFile('w+')
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stderr=log, text=True)
+    proc.log = log
+    client = CompletionClient(f'tcp://127.0.0.1:{port}', timeout_s=0.2)
+    token = extra[extra.index('--token') + 1] if '--token' in extra else None
+    client.token = token
+    deadline = time.monotonic() + wait_s
+    try:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f'service exited with {proc.returncode}: {service_log(proc)}')
+            try:
+                client.ping()
+                return proc
+            except ServiceUnavailable:
+                continue
+        proc.kill()
+        raise RuntimeError(f'service did not answer within {wait_s} s')
+    finally:
+        client.close()
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(10)
+
+
+def service_log(proc: subprocess.Popen) -> str:
+    proc.log.seek(0)
+    return proc.log.read()

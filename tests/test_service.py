@@ -1,0 +1,187 @@
+"""The completion service in its own process: correct completions, batching, and errors that never take it down."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import numpy as np
+import pytest
+from host_helpers import PYTHON, ROOT, free_port, service_log, smooth_images, start_service, stop
+
+from host import schema
+from host.client import CompletionClient
+from host.completers import interpolate
+
+
+def partial_of(image: np.ndarray, n: int = 400, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    idx = rng.choice(image.size, n, replace=False)
+    out = np.zeros(image.shape + (2,), np.float32)
+    out.reshape(-1, 2)[idx, 0] = image.reshape(-1)[idx]
+    out.reshape(-1, 2)[idx, 1] = 1
+    return out
+
+
+@pytest.fixture(scope='module')
+def service():
+    port = free_port()
+    proc = start_service(port, '--completer', 'interpolate', '--token', 'tok', '--max-batch', '4')
+    yield proc, f'tcp://127.0.0.1:{port}'
+    stop(proc)
+
+
+def raw_call(address: str, frames: list[bytes], timeout_ms: int = 5000) -> list[bytes]:
+    import zmq
+
+    sock = zmq.Context.instance().socket(zmq.DEALER)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.connect(address)
+    sock.send_multipart(frames)
+    assert sock.poll(timeout_ms), 'no reply'
+    reply = sock.recv_multipart()
+    sock.close(0)
+    return reply
+
+
+def test_completion_equals_interpolation(service):
+    _, address = service
+    partial = partial_of(smooth_images(1)[0])
+    client = CompletionClient(address, token='tok', timeout_s=10)
+    image = client.complete('scan-1', partial)
+    client.close()
+    assert image.dtype == np.float32 and image.shape == (96, 96)
+    assert np.array_equal(image, interpolate(partial[None])[0])
+
+
+def test_concurrent_requests_are_batched_and_answered_by_id(service):
+    import zmq
+
+    _, address = service
+    sock = zmq.Context.instance().socket(zmq.DEALER)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.connect(address)
+    partials = [partial_of(img, seed=i) for i, img in enumerate(smooth_images(6, seed=1))]
+    for i, p in enumerate(partials):
+        sock.send_multipart(schema.request(f's{i}', p, 'tok'))
+    got = {}
+    while len(got) < len(partials):
+        assert sock.poll(10000)
+        scan_id, image = schema.parse_reply(sock.recv_multipart())
+        got[scan_id] = image
+    sock.close(0)
+    expected = interpolate(np.stack(partials))
+    for i in range(len(partials)):
+        assert np.array_equal(got[f's{i}'], expected[i])
+
+
+def _header(**overrides) -> bytes:
+    h = {
+        'schema': schema.SCHEMA,
+        'version': 1,
+        'kind': 'complete',
+        'scan_id': 'x',
+        'shape': [96, 96, 2],
+        'dtype': 'float32',
+        'token': 'tok',
+        **overrides,
+    }
+    return json.dumps(h).encode()
+
+
+GOOD = np.zeros((96, 96, 2), np.float32).tobytes()
+NAN = np.full((96, 96, 2), np.nan, np.float32).tobytes()
+BAD_MASK = np.full((96, 96, 2), 0.5, np.float32).tobytes()
+
+
+@pytest.mark.parametrize(
+    'frames, reason',
+    [
+        ([b'not json', GOOD], 'not JSON'),
+        ([_header(version=2), GOOD], 'unsupported schema version'),
+        ([_header(token='wrong'), GOOD], 'token'),
+        ([_header(token=None), GOOD], 'token'),
+        ([_header(shape=[96, 96, 1]), GOOD], 'shape'),
+        ([_header(dtype='float64'), GOOD], 'dtype'),
+        ([_header(), GOOD + GOOD], 'payload has'),
+        ([_header(), GOOD[:100]], 'payload has'),
+        ([_header(), NAN], 'NaN'),
+        ([_header(), BAD_MASK], 'mask'),
+        ([_header(scan_id='../../etc/passwd'), GOOD], 'scan_id'),
+        ([_header(kind='pickle'), GOOD], 'unknown message kind'),
+        ([_header()], '2 frames'),
+        ([b'{' * 5000, GOOD], 'exceeds'),
+    ],
+)
+def test_bad_requests_get_an_error_and_the_service_stays_up(service, frames, reason):
+    proc, address = service
+    header = schema.parse_header(raw_call(address, frames)[0])
+    assert header['kind'] == 'error' and reason in header['error']
+    client = CompletionClient(address, token='tok', timeout_s=10)
+    client.ping()
+    client.close()
+    assert proc.poll() is None
+
+
+def test_message_over_the_size_limit_is_dropped_and_the_service_stays_up(service):
+    import zmq
+
+    proc, address = service
+    sock = zmq.Context.instance().socket(zmq.DEALER)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.connect(address)
+    sock.send_multipart([_header(), b'\0' * (5 << 20)])
+    assert not sock.poll(500), 'an oversized message must be dropped before parsing'
+    sock.close(0)
+    client = CompletionClient(address, token='tok', timeout_s=10)
+    client.ping()
+    client.close()
+    assert proc.poll() is None
+
+
+def test_listening_beyond_loopback_requires_a_token():
+    r = subprocess.run(
+        [PYTHON, '-m', 'host.generator_service', '--bind', '0.0.0.0', '--completer', 'interpolate'],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 2 and '--token' in r.stderr
+
+
+def test_missing_checkpoint_is_a_clear_error(tmp_path):
+    r = subprocess.run(
+        [PYTHON, '-m', 'host.generator_service', '--checkpoint', str(tmp_path / 'none'), '--port', str(free_port())],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 2 and 'cannot load the generator' in r.stderr
+
+
+def test_trained_generator_service(tmp_path):
+    """The real path: a generator checkpoint (random weights here) loaded by the service, compared with Keras."""
+    import keras
+
+    from model.geometry import DEFAULT_GEOMETRY
+    from model.networks import GeneratorSpec, build_generator
+    from training.checkpoint import write_manifest
+
+    generator = build_generator(DEFAULT_GEOMETRY, GeneratorSpec(channels=8, residual_blocks=1))
+    generator.save(tmp_path / 'generator.keras')
+    write_manifest(tmp_path)
+    port = free_port()
+    proc = start_service(port, '--checkpoint', str(tmp_path), wait_s=120)
+    try:
+        partial = partial_of(smooth_images(1)[0])
+        client = CompletionClient(f'tcp://127.0.0.1:{port}', timeout_s=30)
+        image = client.complete('gen-1', partial)
+        client.close()
+    finally:
+        stop(proc)
+    model = keras.models.load_model(tmp_path / 'generator.keras', compile=False)
+    expected = np.asarray(model(partial[None], training=False))[0, ..., 0]
+    np.testing.assert_allclose(image, expected, atol=1e-5)
+    assert 'completer=generator' in service_log(proc)
