@@ -14,10 +14,11 @@ SEED   ?= 0
 RUN    ?= runs/$(PRESET)-adaptive-seed$(SEED)
 CONFIG ?=
 CHECKPOINT ?= checkpoints/small
+ACTOR  ?= hls/actors/default
 export TF_CPP_MIN_LOG_LEVEL := 2
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: venv simulators data train demo bench bench-host test test-fast hls rtl bitstream serve clean
+.PHONY: venv simulators data train demo bench bench-host bench-hw bench-rtl-sim distill test test-fast hls rtl bitstream serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,14 +60,24 @@ test: venv simulators
 test-fast: venv
 	$(PY) -m pytest -n 2 -q -m 'not slow' tests
 
+# the quantized actor: distil a fresh one from the float checkpoint into hls/build/actor_q, then ACTOR=hls/build/actor_q
+distill: venv
+	$(PY) -m hls.distill --checkpoint $(CHECKPOINT) --out hls/build/actor_q
+
 hls: venv
-	$(PY) -m hls.build_hls
+	$(PY) -m hls.build_hls --actor $(ACTOR) --out hls/build/hls4ml
 
 rtl: venv
-	$(PY) -m hls.build_rtl
+	$(PY) -m hls.build_rtl --actor $(ACTOR) --out hls/build/rtl
 
 bitstream: venv
-	$(PY) -m hls.bitstream
+	$(PY) -m hls.bitstream --actor $(ACTOR)
+
+bench-hw: venv
+	$(PY) -m bench.hardware --actor $(ACTOR) --rtl hls/build/rtl
+
+bench-rtl-sim: venv simulators
+	RTL_DECISIONS=100000 $(PY) -m pytest rtl_tests/actor_axis -q
 
 serve: venv
 	$(PY) -m host.generator_service --checkpoint $(CHECKPOINT)

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')  # threaded BLAS makes SciPy's triangulation 100x slower on 2 busy cores
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -29,21 +30,21 @@ def run(cmd: list[str]) -> None:
     subprocess.run([sys.executable, *cmd], check=True, cwd=ROOT)
 
 
-def ensure_runs(preset: str, runs: Path, seed: int, extra: list[str]) -> dict:
+def ensure_runs(preset: str, runs: Path, seed: int, extra: list[str], fixed: tuple[str, ...]) -> dict:
     """Train every model the comparison needs unless its run folder already holds a complete one."""
     dirs = {
         'adaptive': runs / f'{preset}-adaptive-seed{seed}',
         'blind': runs / f'{preset}-blind-seed{seed}',
-        **{name: runs / f'{preset}-fixed-{name}-seed{seed}' for name in (*FIXED, 'learned')},
+        **{name: runs / f'{preset}-fixed-{name}-seed{seed}' for name in fixed},
     }
     common = ['--preset', preset, '--seed', str(seed), '--no-progress', *extra]
     for mode in ('adaptive', 'blind'):
         if not (dirs[mode] / 'checkpoint' / 'manifest.json').exists():
             run(['-m', 'training.train', '--actor-mode', mode, '--out', str(dirs[mode]), *common])
-    for name in FIXED:
-        if not (dirs[name] / 'manifest.json').exists():
+    for name in fixed:
+        if name != 'learned' and not (dirs[name] / 'manifest.json').exists():
             run(['-m', 'training.fixed_path', '--path', name, '--out', str(dirs[name]), *common])
-    if not (dirs['learned'] / 'manifest.json').exists():
+    if 'learned' in fixed and not (dirs['learned'] / 'manifest.json').exists():
         run(['-m', 'training.fixed_path', '--learned', str(dirs['blind'] / 'checkpoint'), '--out', str(dirs['learned']), *common])
     return dirs
 
@@ -69,6 +70,7 @@ def main(argv=None) -> int:
     p.add_argument('--n-test', type=int, default=1000, help='held-out images to evaluate (at least 500 for the report)')
     p.add_argument('--out', default='bench/results')
     p.add_argument('--train-arg', action='append', default=[], help='extra argument for the training commands (repeatable)')
+    p.add_argument('--fixed', nargs='+', default=[*FIXED, 'learned'], choices=[*FIXED, 'learned'], help='fixed paths to compare')
     args = p.parse_args(argv)
 
     import numpy as np
@@ -81,7 +83,7 @@ def main(argv=None) -> int:
 
     runs, out = ROOT / args.runs, ROOT / args.out
     out.mkdir(parents=True, exist_ok=True)
-    dirs = ensure_runs(args.preset, runs, args.seed, args.train_arg)
+    dirs = ensure_runs(args.preset, runs, args.seed, args.train_arg, tuple(args.fixed))
     cfg = checkpoint.load_config(dirs['adaptive'] / 'checkpoint')
     g = cfg.geometry
     test = load_split(cfg.dataset, 'test', n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.seed)[: args.n_test]
@@ -105,7 +107,7 @@ def main(argv=None) -> int:
     record('random_directions', rscans, complete(generator, rscans['partial_scan']), kind='random directions per scan + the CRDPG generator')
     # (b) fixed paths, each with a generator trained on it for the same iterations
     # each generator is evaluated on exactly the probe positions it was trained with (saved beside it)
-    paths = {name: np.load(dirs[name] / 'positions.npy') for name in (*FIXED, 'learned')}
+    paths = {name: np.load(dirs[name] / 'positions.npy') for name in args.fixed}
     for name, positions in paths.items():
         fscans = {'positions': np.broadcast_to(positions, (len(test), *positions.shape)), 'partial_scan': fixed_path_scans(positions, test, g.image_size)}
         gen = checkpoint.load_model(dirs[name], 'generator')
@@ -124,6 +126,7 @@ def main(argv=None) -> int:
         'probes_per_scan': g.probes,
         'coverage': g.coverage,
         'methods': results,
+        'fixed_paths_compared': list(args.fixed),
         'best_fixed': best_fixed,
         'adaptive_over_best_fixed_mse': results['adaptive']['mse'] / results[best_fixed]['mse'],
         'adaptive_over_random_directions_mse': results['adaptive']['mse'] / results['random_directions']['mse'],

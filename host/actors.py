@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_ACTOR_DIR = 'hls/build/actor_q'
+# The committed quantized actor; `python -m hls.distill` writes freshly distilled ones to hls/build/actor_q (pass --actor-dir).
+DEFAULT_ACTOR_DIR = 'hls/actors/default'
 BACKENDS = ('pynq', 'rtl-sim', 'reference', 'float', 'scripted')
 
 
@@ -121,7 +122,13 @@ def make_actor(
             from host.actor_rtl_sim import RtlSimActor
 
             sim = RtlSimActor(actor_dir)
-            return IntegerActor(backend, contract, sim.decide, digest)
+
+            def rtl_core(obs_q, first):
+                if first:
+                    sim.reset()
+                return sim.step(obs_q)
+
+            return IntegerActor(backend, contract, rtl_core, digest)
         if backend == 'pynq':
             if overlay is None:
                 raise ActorError('the pynq backend needs --overlay actor.bit')

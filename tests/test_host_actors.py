@@ -41,7 +41,7 @@ def test_float_actor_scans_like_the_training_code(tmp_path):
 
 
 # ---- integer backends -------------------------------------------------------------------------------------------
-ACTOR_DIR = Path(os.environ.get('ACTOR_DIR', ROOT / 'hls' / 'build' / 'actor_q'))
+ACTOR_DIR = Path(os.environ.get('ACTOR_DIR', ROOT / 'hls' / 'actors' / 'default'))
 needs_quantized_actor = pytest.mark.skipif(
     not (ACTOR_DIR / 'contract.json').is_file(), reason=f'no quantized actor in {ACTOR_DIR}: run make hls first'
 )

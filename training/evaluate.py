@@ -6,6 +6,7 @@ import numpy as np
 import tensorflow as tf
 
 from model import scan_tf
+from model.interpolation import interpolate  # noqa: F401  (the classical baseline, re-exported for the benchmarks)
 from model.geometry import ScanGeometry
 from training.policy import act
 
@@ -59,20 +60,3 @@ def fixed_path_scans(positions: np.ndarray, images: np.ndarray, image_size: int)
     scans[:, idx[:, 0], idx[:, 1], 0] = images[:, idx[:, 0], idx[:, 1]]
     scans[:, idx[:, 0], idx[:, 1], 1] = 1.0
     return scans
-
-
-def interpolate(partial_scans: np.ndarray) -> np.ndarray:
-    """Classical completion: piecewise-linear interpolation of the samples, the nearest sample outside their convex hull."""
-    from scipy.interpolate import griddata
-    from scipy.ndimage import distance_transform_edt
-
-    n, h, w, _ = partial_scans.shape
-    grid = np.stack(np.meshgrid(np.arange(h), np.arange(w), indexing='ij'), -1).reshape(-1, 2)
-    out = np.empty((n, h, w), np.float32)
-    for i, s in enumerate(partial_scans):
-        points = np.argwhere(s[..., 1] > 0)
-        linear = griddata(points, s[points[:, 0], points[:, 1], 0], grid, method='linear').reshape(h, w)
-        outside = np.isnan(linear)
-        _, (rows, cols) = distance_transform_edt(outside, return_indices=True)
-        out[i] = linear[rows, cols]
-    return out

@@ -1,0 +1,95 @@
+"""`make hls`: the quantized cell as an hls4ml Vitis HLS project, C-simulated bit-exactly against the Python reference.
+
+    python -m hls.build_hls --actor hls/build/actor_q --out hls/build/hls4ml --images 16
+
+Converts the HGQ2 model (backend Vitis, io_parallel), compiles the C simulation with g++ and runs full closed-loop scans
+of test images: the observations and the state come from the integer reference; the C simulation gets the same
+(obs, h, c) every step and its (action, h', c') must equal the reference's integers. Where `vitis_hls` is on PATH it also
+runs C synthesis; otherwise it says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+
+
+def convert(model, out: Path):
+    import hls4ml
+
+    config = hls4ml.utils.config_from_keras_model(model, granularity='name', backend='Vitis')
+    hls_model = hls4ml.converters.convert_from_keras_model(model, hls_config=config, output_dir=str(out), backend='Vitis', io_type='io_parallel', part='xc7z020clg400-1', clock_period=10)
+    hls_model.compile()
+    return hls_model
+
+
+def scan_inputs(actor, images: np.ndarray) -> tuple[list[np.ndarray], tuple]:
+    """The cell's float inputs [obs, h, c] (decisions, ...) on full closed-loop reference scans, and the reference's
+    integer outputs (action, h', c') for them."""
+    from hls.scan import reference_scans
+
+    scans = reference_scans(actor, images)
+    c = actor.contract
+    n, t_max = scans['obs'].shape[:2]
+    h_prev = np.concatenate([np.zeros_like(scans['h'][:, :1]), scans['h'][:, :-1]], 1)
+    c_prev = np.concatenate([np.zeros_like(scans['c'][:, :1]), scans['c'][:, :-1]], 1)
+    flat = lambda a: a.reshape(n * t_max, -1)  # noqa: E731
+    inputs = [c.input.to_float(flat(scans['obs'])), actor.h_format.to_float(flat(h_prev)), actor.c_format.to_float(flat(c_prev))]
+    return [np.ascontiguousarray(x, np.float32) for x in inputs], (flat(scans['action']), flat(scans['h']), flat(scans['c']))
+
+
+def mismatches(outputs, actor, refs) -> dict:
+    """Integer mismatches per output (action, h, c) of float outputs vs the reference integers."""
+    fmts = (actor.contract.output, actor.h_format, actor.c_format)
+    return {
+        name: int(np.sum(np.round(np.asarray(o, np.float64).reshape(r.shape) * 2.0**f.frac).astype(np.int64) != r))
+        for name, o, f, r in zip(('action', 'h', 'c'), outputs, fmts, refs)
+    }
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--actor', type=Path, default=Path('hls/build/actor_q'))
+    p.add_argument('--out', type=Path, default=Path('hls/build/hls4ml'))
+    p.add_argument('--images', type=int, default=16)
+    args = p.parse_args(argv)
+    if not (args.actor / 'model.keras').exists():
+        print(f'error: {args.actor}/model.keras missing: export a quantized actor first (python -m hls.distill)', file=sys.stderr)
+        return 2
+    import keras
+
+    import hgq  # noqa: F401
+    from hls.reference import ReferenceActor
+    from training.data import load_split
+
+    from hgq.utils import trace_minmax
+
+    model = keras.models.load_model(args.actor / 'model.keras', compile=False)
+    actor = ReferenceActor.from_file(args.actor)
+    images = load_split('procedural', 'test')[: args.images].astype(np.float32)
+    inputs, refs = scan_inputs(actor, images)
+    keras_bad = mismatches(model.predict(inputs, verbose=0), actor, refs)
+    trace_minmax(model, inputs, reset=False)  # keeps the exported ranges (reset=False): hls4ml reads them
+    hls_model = convert(model, args.out)
+    csim_bad = mismatches(hls_model.predict([x.astype(np.float64) for x in inputs]), actor, refs)
+    bad = sum(csim_bad.values())
+    report = {'decisions': len(inputs[0]), 'mismatches': csim_bad, 'keras_mismatches': keras_bad, 'csynth': None}
+    if shutil.which('vitis_hls'):
+        hls_model.build(csim=False, synth=True)
+        import hls4ml
+
+        report["csynth"] = hls4ml.report.read_vivado_report(str(args.out))
+    else:
+        print('vitis_hls not on PATH: C synthesis skipped (the C simulation needs only g++)')
+    (args.out / 'csim.json').write_text(json.dumps(report, indent=2))
+    print(json.dumps(report))
+    return 0 if bad == 0 else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

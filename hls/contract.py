@@ -1,0 +1,159 @@
+"""The fixed-point contract of the actor core: what crosses the wires, defined once (NumPy only: the board imports it).
+
+One decision = one AXI-Stream beat in, one beat out.
+
+    in  (s_axis, TDATA_IN_BITS = 256): the 22 observation features, each a signed `input` fixed-point word
+        (10 bits, 2 integer bits incl. sign: value = q / 256, range [-2, 2)), packed little-end first
+        (feature k in bits [10k, 10k+10)), upper bits 0. TUSER[0] = 1 on the first decision of a scan: the core zeroes
+        its recurrent state (h, c) before computing it. TLAST = 1 (every beat is a whole decision).
+    out (m_axis, TDATA_OUT_BITS = 32): the action vector v = (v_row, v_col) as two signed `output` words
+        (10 bits, 2 integer bits: value = q / 256) in bits [0, 10) and [10, 20). The direction of the next segment is
+        v / |v| (see model.observation). TLAST = 1.
+
+Rounding: features are rounded half up to the grid (floor(x * 256 + 0.5)) and saturated; the quantized actor's own
+input quantizer uses the same grid, so the Python reference, the hls4ml C simulation and the RTL see identical integers.
+The recurrent state never leaves the core; its fixed-point formats are properties of the trained quantized actor
+(`hls/build/actor_q/contract.json` records them).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from model.geometry import ScanGeometry
+from model.observation import obs_dim
+
+
+@dataclass(frozen=True)
+class FixedPoint:
+    bits: int
+    """total bits (incl. sign)"""
+    integer: int
+    """integer bits incl. sign: the range is [-2**(integer-1), 2**(integer-1))"""
+    signed: bool = True
+
+    @property
+    def frac(self) -> int:
+        return self.bits - self.integer
+
+    @property
+    def qmin(self) -> int:
+        return -(1 << (self.bits - 1)) if self.signed else 0
+
+    @property
+    def qmax(self) -> int:
+        return (1 << (self.bits - 1)) - 1 if self.signed else (1 << self.bits) - 1
+
+    def quantize(self, x) -> np.ndarray:
+        """Round half up to the grid, saturate: float -> integers."""
+        x = np.asarray(x, np.float64)
+        if not np.isfinite(x).all():
+            raise ValueError('cannot quantize non-finite values')
+        return np.clip(np.floor(x * 2.0**self.frac + 0.5), self.qmin, self.qmax).astype(np.int64)
+
+    def to_float(self, q) -> np.ndarray:
+        return np.asarray(q, np.int64) / 2.0**self.frac
+
+    def to_unsigned(self, q) -> np.ndarray:
+        """Two's complement bit pattern of each word."""
+        return np.asarray(q, np.int64) & ((1 << self.bits) - 1)
+
+    def from_unsigned(self, u) -> np.ndarray:
+        u = np.asarray(u, np.int64) & ((1 << self.bits) - 1)
+        return np.where(self.signed & (u >= (1 << (self.bits - 1))), u - (1 << self.bits), u)
+
+
+@dataclass(frozen=True)
+class ActorContract:
+    geometry: ScanGeometry = field(default_factory=ScanGeometry)
+    input: FixedPoint = FixedPoint(10, 2)
+    output: FixedPoint = FixedPoint(10, 2)
+    tdata_in_bits: int = 256
+    tdata_out_bits: int = 32
+    units: int = 0
+    """LSTM units of the quantized cell (0 until a trained actor fills it in)"""
+    state_formats: dict = field(default_factory=dict)
+    """fixed-point formats of h and c inside the core (documentation; the state never crosses the bus)"""
+    latency_cycles: int = 0
+    """clock cycles from the input beat to the output beat in the RTL (0 until measured)"""
+
+    def __post_init__(self):
+        if self.obs_dim * self.input.bits > self.tdata_in_bits:
+            raise ValueError(f'{self.obs_dim} x {self.input.bits}-bit features do not fit {self.tdata_in_bits}-bit TDATA')
+        if 2 * self.output.bits > self.tdata_out_bits:
+            raise ValueError(f'2 x {self.output.bits}-bit outputs do not fit {self.tdata_out_bits}-bit TDATA')
+
+    @property
+    def obs_dim(self) -> int:
+        return obs_dim(self.geometry)
+
+    @property
+    def beats_in(self) -> int:
+        return 1
+
+    @property
+    def beats_out(self) -> int:
+        return 1
+
+    def encode_observation(self, obs) -> np.ndarray:
+        """Observation features (..., 22) float -> input integers (..., 22)."""
+        obs = np.asarray(obs, np.float64)
+        if obs.shape[-1] != self.obs_dim:
+            raise ValueError(f'expected {self.obs_dim} observation features, got shape {obs.shape}')
+        return self.input.quantize(obs)
+
+    def decode_action(self, q) -> np.ndarray:
+        """Output integers (..., 2) -> action vector (direction = v / |v|)."""
+        return self.output.to_float(q)
+
+    def pack_decision(self, obs_q, first: bool) -> list[tuple[int, int, int]]:
+        """One decision's input integers -> AXI-Stream beats [(tdata, tuser, tlast)]."""
+        obs_q = np.asarray(obs_q, np.int64).reshape(-1)
+        if obs_q.shape != (self.obs_dim,) or obs_q.min() < self.input.qmin or obs_q.max() > self.input.qmax:
+            raise ValueError(f'expected {self.obs_dim} integers in [{self.input.qmin}, {self.input.qmax}], got {obs_q}')
+        tdata = 0
+        for k, u in enumerate(self.input.to_unsigned(obs_q)):
+            tdata |= int(u) << (k * self.input.bits)
+        return [(tdata, int(bool(first)), 1)]
+
+    def unpack_decision(self, beats) -> tuple[np.ndarray, bool]:
+        """Inverse of pack_decision (what the core sees): (input integers, first flag)."""
+        (tdata, tuser, _), = beats
+        mask = (1 << self.input.bits) - 1
+        words = [(int(tdata) >> (k * self.input.bits)) & mask for k in range(self.obs_dim)]
+        return self.input.from_unsigned(words), bool(tuser & 1)
+
+    def pack_direction(self, out_q) -> int:
+        """Output integers (2,) -> the output beat's TDATA (what the core sends)."""
+        u = self.output.to_unsigned(np.asarray(out_q, np.int64).reshape(2))
+        return int(u[0]) | (int(u[1]) << self.output.bits)
+
+    def unpack_direction(self, beats) -> np.ndarray:
+        """Output beats' TDATA -> output integers (2,)."""
+        if len(beats) != self.beats_out:
+            raise ValueError(f'expected {self.beats_out} output beat(s), got {len(beats)}')
+        tdata = int(beats[0])
+        mask = (1 << self.output.bits) - 1
+        return self.output.from_unsigned([tdata & mask, (tdata >> self.output.bits) & mask])
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2)
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(self.to_json())
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> ActorContract:
+        d = json.loads(Path(path).read_text())
+        return cls(
+            geometry=ScanGeometry(**d['geometry']), input=FixedPoint(**d['input']), output=FixedPoint(**d['output']),
+            tdata_in_bits=d['tdata_in_bits'], tdata_out_bits=d['tdata_out_bits'], units=d['units'],
+            state_formats=d['state_formats'], latency_cycles=d['latency_cycles'],
+        )  # fmt: skip
+
+
+DEFAULT_CONTRACT = ActorContract()

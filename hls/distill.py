@@ -1,0 +1,132 @@
+"""Distil the trained float actor into the quantized per-step cell (behaviour cloning + DAgger), then export it.
+
+Round 0 clones the teacher on its own closed-loop scans; every later round scans with the student, labels the student's
+observations with the teacher's directions (teacher state driven by the same observations) and trains on the union.
+Training unrolls the cell over the 20 decisions (BPTT); loss = MSE between the student's action and the teacher's unit
+direction. HGQ2's EBOPs regulariser (beta) prunes bits during training.
+
+    python -m hls.distill --checkpoint checkpoints/small --out hls/build/actor_q --units 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from hls.contract import ActorContract, FixedPoint
+
+H_FORMAT = FixedPoint(8, 1)
+C_FORMAT = FixedPoint(12, 4)
+
+
+def closed_loop(cell, images, geometry, teacher=None):
+    """Scan images (N, H, W) with `cell`; returns its observations (N, T, 22), actions (N, T, 2) and, given a teacher,
+    the teacher's unit directions on the same observations (N, T, 2)."""
+    import tensorflow as tf
+
+    from model import scan_tf
+    from training.policy import zero_state
+
+    n = len(images)
+    images = tf.constant(images)
+    x = tf.zeros([n, cell.inputs[0].shape[-1]])
+    state, t_state = zero_state(cell, n), (zero_state(teacher, n) if teacher is not None else None)
+    start = scan_tf.initial_start(n, geometry)
+    obs, acts, labels = [], [], []
+    for _ in range(geometry.segments):
+        v, *state = cell([x, *state])
+        obs.append(x.numpy())
+        acts.append(np.asarray(v))
+        if teacher is not None:
+            tv, *t_state = teacher([x, *t_state])
+            labels.append(scan_tf.unit_directions(tv).numpy())
+        x, start, _, _, _ = scan_tf.scan_segment(images, start, scan_tf.unit_directions(tf.convert_to_tensor(v)), geometry)
+    stack = lambda a: np.stack(a, 1).astype(np.float32)  # noqa: E731
+    return stack(obs), stack(acts), (stack(labels) if teacher is not None else None)
+
+
+def fit(student, obs, targets, epochs: int, batch: int = 128, lr: float = 3e-3, seed: int = 0) -> float:
+    """BPTT over whole scans: returns the final epoch's mean loss."""
+    import tensorflow as tf
+
+    opt = tf.keras.optimizers.Adam(lr)
+    rng = np.random.default_rng(seed)
+    units = student.inputs[1].shape[-1]
+
+    @tf.function
+    def train_step(o, y):
+        with tf.GradientTape() as tape:
+            h = tf.zeros([tf.shape(o)[0], units])
+            c = tf.zeros_like(h)
+            loss = 0.0
+            for t in range(o.shape[1]):
+                v, h, c = student([o[:, t], h, c], training=True)
+                loss += tf.reduce_mean(tf.square(v - y[:, t]))
+            loss = loss / o.shape[1]
+            total = loss + tf.add_n(student.losses) if student.losses else loss
+        grads = tape.gradient(total, student.trainable_variables)
+        opt.apply_gradients(zip(grads, student.trainable_variables))
+        return loss
+
+    mean = 0.0
+    for _ in range(epochs):
+        order = rng.permutation(len(obs))
+        losses = [float(train_step(tf.constant(obs[i]), tf.constant(targets[i]))) for i in np.array_split(order, max(1, len(order) // batch))]
+        mean = float(np.mean(losses))
+    return mean
+
+
+def distil(checkpoint: Path, units: int, n_images: int, rounds: int, epochs: int, beta: float, seed: int = 0):
+    """Returns (student model, contract, training log)."""
+    import keras
+
+    from hls.quantized_actor import build_quantized_actor
+    from training.checkpoint import load_actor, load_config
+    from training.data import load_split
+
+    keras.utils.set_random_seed(seed)
+    teacher = load_actor(checkpoint)
+    geometry = load_config(checkpoint).geometry
+    contract = ActorContract(geometry=geometry, units=units, state_formats={'h': vars(H_FORMAT), 'c': vars(C_FORMAT)})
+    images = load_split('procedural', 'train')[:n_images].astype(np.float32)
+    student = build_quantized_actor(contract, units, H_FORMAT, C_FORMAT, beta0=beta)
+    obs, _, labels = closed_loop(teacher, images, geometry, teacher)
+    log = []
+    for r in range(rounds):
+        loss = fit(student, obs, labels, epochs, seed=seed + r)
+        log.append({'round': r, 'sequences': len(obs), 'loss': loss})
+        print(f'round {r}: {len(obs)} scans, loss {loss:.4f}', flush=True)
+        if r + 1 < rounds:
+            new_obs, _, new_labels = closed_loop(student, images, geometry, teacher)
+            obs, labels = np.concatenate([obs, new_obs]), np.concatenate([labels, new_labels])
+    return student, contract, log
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--checkpoint', type=Path, default=Path('checkpoints/small'))
+    p.add_argument('--out', type=Path, default=Path('hls/build/actor_q'))
+    p.add_argument('--units', type=int, default=8)
+    p.add_argument('--images', type=int, default=512)
+    p.add_argument('--rounds', type=int, default=3)
+    p.add_argument('--epochs', type=int, default=15)
+    p.add_argument('--beta', type=float, default=1e-6)
+    args = p.parse_args(argv)
+    if not (args.checkpoint / 'actor.keras').exists():
+        print(f'error: no trained actor at {args.checkpoint}/actor.keras; train one first (make train)', file=sys.stderr)
+        return 2
+    from hls.export import export
+
+    student, contract, log = distil(args.checkpoint, args.units, args.images, args.rounds, args.epochs, args.beta)
+    export(student, contract, args.out)
+    (args.out / 'distill_log.json').write_text(json.dumps(log, indent=2))
+    print(f'wrote {args.out}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

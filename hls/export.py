@@ -1,0 +1,59 @@
+"""Export a trained quantized cell: calibrate its wrap-around integer bits, trace it with da4ml, write the actor folder.
+
+Folder contents (default hls/build/actor_q/):
+    contract.json     the fixed-point contract (hls.contract.ActorContract)
+    model.keras       the HGQ2 Keras model (inputs [obs, h, c], outputs [action, h', c'])
+    comb_logic.json   the integer dataflow graph da4ml traced from it (hls.reference.ReferenceActor runs it)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from hls.contract import ActorContract, FixedPoint
+
+
+def state_formats(contract: ActorContract) -> tuple[FixedPoint, FixedPoint]:
+    return FixedPoint(**contract.state_formats['h']), FixedPoint(**contract.state_formats['c'])
+
+
+def calibration_inputs(model, contract: ActorContract, n_images: int = 256) -> list[np.ndarray]:
+    """[obs, h, c] the cell meets on closed-loop scans of training images, plus the saturation extremes."""
+    from hls.distill import closed_loop
+    from training.data import load_split
+
+    images = load_split('procedural', 'train')[:n_images].astype(np.float32)
+    obs, _, _ = closed_loop(model, images, contract.geometry)
+    units = contract.units
+    h_fmt, c_fmt = state_formats(contract)
+    hs, cs, h, c = [], [], np.zeros((len(obs), units), np.float32), np.zeros((len(obs), units), np.float32)
+    for t in range(obs.shape[1]):
+        hs.append(h)
+        cs.append(c)
+        _, h, c = (np.asarray(a) for a in model([obs[:, t], h, c]))
+    flat = [obs.reshape(-1, obs.shape[-1]), np.concatenate(hs), np.concatenate(cs)]
+    lo = [np.full((1, d), fmt.to_float(fmt.qmin), np.float32) for d, fmt in ((contract.obs_dim, contract.input), (units, h_fmt), (units, c_fmt))]
+    hi = [np.full((1, d), fmt.to_float(fmt.qmax), np.float32) for d, fmt in ((contract.obs_dim, contract.input), (units, h_fmt), (units, c_fmt))]
+    return [np.concatenate([f, a, b]) for f, a, b in zip(flat, lo, hi)]
+
+
+def trace(model):
+    """da4ml CombLogic of the cell; inputs [obs | h | c] flattened, outputs [action | h' | c']."""
+    from da4ml.converter import trace_model
+    from da4ml.trace import comb_trace
+
+    inp, out = trace_model(model)
+    return comb_trace(inp, out, keep_dead_inputs=True)
+
+
+def export(model, contract: ActorContract, out: Path) -> None:
+    from hgq.utils import trace_minmax
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    trace_minmax(model, calibration_inputs(model, contract), batch_size=4096)
+    model.save(out / 'model.keras')
+    trace(model).save(out / 'comb_logic.json')
+    contract.save(out / 'contract.json')

@@ -1,0 +1,64 @@
+"""The quantized per-step actor cell (HGQ2): (observation, h, c) -> (action, h', c'), one decision per call.
+
+hls4ml's LSTM resets its state every call and its Keras parser takes no state inputs, and hls4ml lists recurrent layers as
+unsupported with HGQ2; so the cell is composed of layers that HGQ2, hls4ml and da4ml all support (DESIGN.md section 6):
+per gate a QDense on the observation plus a bias-free QDense on h, a QAdd, a table-based sigmoid/tanh
+(QUnaryFunctionLUT); c' = f*c + i*g with QMultiply/QAdd; h' = o*tanh(c'). The recurrent state lives in the wrapper.
+
+Fixed formats where values cross the core's boundary (so the wrapper can feed h', c' back bit for bit):
+  observation: the contract's input grid (ap_fixed<10,2>), h and h': `h_format`, c and c': `c_format`, action: the
+  contract's output grid; all saturating. Everything inside (weights, gate sums, tables) has learned bit widths.
+"""
+
+from __future__ import annotations
+
+import keras
+from hgq.config import LayerConfigScope, QuantizerConfig, QuantizerConfigScope
+from hgq.layers import QAdd, QDense, QMultiply, QUnaryFunctionLUT, Quantizer
+
+from hls.contract import ActorContract, FixedPoint
+
+GATES = (('i', 'sigmoid'), ('f', 'sigmoid'), ('g', 'tanh'), ('o', 'sigmoid'))
+
+
+def fixed_quantizer(fmt: FixedPoint, name: str, overflow: str = 'SAT') -> Quantizer:
+    """A non-trainable quantizer onto a fixed grid: k sign bit, i integer bits (excl. sign), f fractional bits.
+
+    Inputs use WRAP (da4ml cannot saturate a raw input; the contract puts inputs on the grid already, where WRAP = SAT).
+    """
+    config = QuantizerConfig(
+        'kif', 'datalane', k0=int(fmt.signed), i0=fmt.integer - int(fmt.signed), f0=fmt.frac,
+        round_mode='RND', overflow_mode=overflow, trainable=False, ic=None, fc=None,
+    )  # fmt: skip
+    return Quantizer(config, name=name)
+
+
+def build_quantized_actor(contract: ActorContract, units: int, h_format: FixedPoint, c_format: FixedPoint, beta0: float = 1e-6) -> keras.Model:
+    """The HGQ2 per-step cell; inputs [obs, h, c], outputs [action, h', c']."""
+    with (
+        QuantizerConfigScope(place='weight', q_type='kbi', overflow_mode='SAT_SYM', round_mode='RND'),
+        QuantizerConfigScope(place='bias', q_type='kbi', overflow_mode='SAT_SYM', round_mode='RND'),
+        QuantizerConfigScope(place='datalane', q_type='kif', overflow_mode='WRAP', round_mode='RND'),
+        LayerConfigScope(enable_ebops=True, beta0=beta0),
+    ):
+        obs_in = keras.Input((contract.obs_dim,), name='obs')
+        h_in = keras.Input((units,), name='h')
+        c_in = keras.Input((units,), name='c')
+        obs = fixed_quantizer(contract.input, 'obs_q', 'WRAP')(obs_in)
+        h = fixed_quantizer(h_format, 'h_q', 'WRAP')(h_in)
+        c = fixed_quantizer(c_format, 'c_q', 'WRAP')(c_in)
+        act = {}
+        for gate, activation in GATES:
+            pre = QAdd(name=f'{gate}_pre')(
+                [
+                    QDense(units, name=f'{gate}_x', enable_iq=False, bias_initializer='ones' if gate == 'f' else 'zeros')(obs),
+                    QDense(units, name=f'{gate}_h', enable_iq=False, use_bias=False)(h),
+                ]
+            )
+            act[gate] = QUnaryFunctionLUT(activation, name=f'{gate}_act', allow_heterogeneous_table=False)(pre)
+        c_new = QAdd(name='c_sum')([QMultiply(name='fc')([act['f'], c]), QMultiply(name='ig')([act['i'], act['g']])])
+        c_new = fixed_quantizer(c_format, 'c_out')(c_new)
+        tanh_c = QUnaryFunctionLUT('tanh', name='tanh_c', allow_heterogeneous_table=False)(c_new)
+        h_new = fixed_quantizer(h_format, 'h_out')(QMultiply(name='h_mul')([act['o'], tanh_c]))
+        action = fixed_quantizer(contract.output, 'action_q')(QDense(2, name='head', enable_iq=False)(h_new))
+    return keras.Model([obs_in, h_in, c_in], [action, h_new, c_new], name='quantized_actor')

@@ -1,0 +1,65 @@
+"""The bit-exact integer model of the quantized per-step cell: what the core computes, in Python.
+
+It runs the integer dataflow graph da4ml traced from the HGQ2 cell (`comb_logic.json`: adds, shifts, table lookups,
+quantizations on fixed-point words), the same graph the Verilog is generated from. Every value is a fixed-point
+number, so the results are exact: integers in, integers out. The recurrent state (h, c) is kept as integers and fed back;
+`reset()` (and a decision with first=True on the wire) zeroes it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from hls.contract import ActorContract, FixedPoint
+
+
+class ReferenceActor:
+    def __init__(self, contract: ActorContract, comb_logic):
+        self.contract = contract
+        self.logic = comb_logic
+        self.h_format = FixedPoint(**contract.state_formats['h'])
+        self.c_format = FixedPoint(**contract.state_formats['c'])
+        n_in = contract.obs_dim + 2 * contract.units
+        if comb_logic.shape != (n_in, 2 + 2 * contract.units):
+            raise ValueError(f'comb logic shape {comb_logic.shape} does not match the contract (units {contract.units})')
+        self.reset()
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> ReferenceActor:
+        """Load an actor folder (contract.json + comb_logic.json), e.g. hls/build/actor_q/."""
+        from da4ml.types import CombLogic
+
+        path = Path(path)
+        if not (path / 'comb_logic.json').exists():
+            raise FileNotFoundError(f'{path}/comb_logic.json missing: export a quantized actor first (python -m hls.distill)')
+        return cls(ActorContract.from_json(path / 'contract.json'), CombLogic.load(path / 'comb_logic.json'))
+
+    def reset(self, batch: int | None = None) -> None:
+        shape = (self.contract.units,) if batch is None else (batch, self.contract.units)
+        self.h = np.zeros(shape, np.int64)
+        self.c = np.zeros(shape, np.int64)
+
+    @property
+    def state(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.h.copy(), self.c.copy()
+
+    def cell(self, obs_q, h_q, c_q) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One decision on explicit integers (N, 22), (N, H), (N, H) -> action (N, 2), h' (N, H), c' (N, H)."""
+        x = np.concatenate([self.contract.input.to_float(obs_q), self.h_format.to_float(h_q), self.c_format.to_float(c_q)], -1)
+        y = self.logic.predict(np.ascontiguousarray(x, np.float64))
+        u = self.contract.units
+        ints = lambda v, fmt: np.round(v * 2.0**fmt.frac).astype(np.int64)  # noqa: E731 (exact: v is on the grid)
+        return ints(y[:, :2], self.contract.output), ints(y[:, 2 : 2 + u], self.h_format), ints(y[:, 2 + u :], self.c_format)
+
+    def step(self, obs_q, first: bool = False) -> np.ndarray:
+        """Next action integers (2,) or (N, 2) from observation integers (22,) or (N, 22); first=True resets the state."""
+        obs_q = np.asarray(obs_q, np.int64)
+        single = obs_q.ndim == 1
+        batch = obs_q.reshape(-1, self.contract.obs_dim)
+        if first or self.h.shape[:-1] != (() if single else (len(batch),)):
+            self.reset(None if single else len(batch))
+        action, h, c = self.cell(batch, self.h.reshape(len(batch), -1), self.c.reshape(len(batch), -1))
+        self.h, self.c = (h[0], c[0]) if single else (h, c)
+        return action[0] if single else action

@@ -1,0 +1,32 @@
+"""Subprocess of host/actor_rtl_sim.py: build the wrapper + core and run the cocotb bridge (hls/rtl_wrapper/bridge_tb.py).
+
+python -m rtl_tests.bridge --actor DIR --simulator icarus --build DIR --port PORT
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rtl_tests.simulators import build, run
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--actor', type=Path, required=True)
+    p.add_argument('--simulator', default='icarus')
+    p.add_argument('--build', type=Path, required=True)
+    p.add_argument('--port', type=int, required=True)
+    args = p.parse_args(argv)
+    try:
+        runner, _ = build(args.simulator, args.actor, args.build)
+    except (RuntimeError, ValueError, FileNotFoundError) as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    run(runner, args.build, 'hls.rtl_wrapper.bridge_tb', {'RTL_BRIDGE_PORT': str(args.port)})
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

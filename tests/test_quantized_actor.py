@@ -1,0 +1,60 @@
+"""The integer reference actor equals the HGQ2 cell bit for bit over full closed-loop scans of real test images."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ACTOR = Path(__file__).resolve().parents[1] / 'hls' / 'actors' / 'default'
+
+
+@pytest.fixture(scope='module')
+def actor_and_model():
+    import keras
+
+    import hgq  # noqa: F401  (registers the HGQ2 layers)
+    from hls.reference import ReferenceActor
+
+    return ReferenceActor.from_file(ACTOR), keras.models.load_model(ACTOR / 'model.keras', compile=False)
+
+
+def test_reference_equals_hgq2_model_over_full_scans(actor_and_model):
+    from hls.scan import reference_scans
+    from training.data import load_split
+
+    actor, model = actor_and_model
+    images = load_split('procedural', 'test')[:16].astype(np.float32)
+    scans = reference_scans(actor, images, model)
+    assert scans['mismatches'] == 0
+    assert scans['action'].shape == (16, actor.contract.geometry.segments, 2)
+    assert len(np.unique(scans['action'].reshape(-1, 2), axis=0)) > 1  # the actor reacts to what it sees
+
+
+def test_first_decision_resets_state(actor_and_model):
+    actor, _ = actor_and_model
+    rng = np.random.default_rng(1)
+    obs = rng.integers(actor.contract.input.qmin, actor.contract.input.qmax + 1, (5, 22))
+    actor.reset()
+    a = [actor.step(o, first=i == 0) for i, o in enumerate(obs)]
+    for o in obs[:3]:
+        actor.step(o)  # state far from zero
+    b = [actor.step(o, first=i == 0) for i, o in enumerate(obs)]
+    assert np.array_equal(np.array(a), np.array(b))
+
+
+def test_batch_equals_single(actor_and_model):
+    actor, _ = actor_and_model
+    rng = np.random.default_rng(2)
+    obs = rng.integers(actor.contract.input.qmin, actor.contract.input.qmax + 1, (4, 3, 22))
+    actor.reset(4)
+    batch = np.stack([actor.step(obs[:, t], first=t == 0) for t in range(3)], 1)
+    for n in range(4):
+        single = np.stack([actor.step(obs[n, t], first=t == 0) for t in range(3)])
+        assert np.array_equal(single, batch[n])
+
+
+def test_missing_actor_folder_says_what_to_do(tmp_path):
+    from hls.reference import ReferenceActor
+
+    with pytest.raises(FileNotFoundError, match='hls.distill'):
+        ReferenceActor.from_file(tmp_path)
