@@ -76,7 +76,7 @@ def main(argv=None) -> int:
             row[name.removesuffix('.json')] = {k: v for k, v in d.items() if k not in ('cells', 'input_kifs', 'output_kifs')}
     row['initiation_interval_cycles'] = 1  # da4ml cores are fully pipelined: one decision per clock
     sim = Path('bench/results/rtl_sim.json')
-    row['rtl_sim'] = json.loads(sim.read_text()) if sim.exists() else 'bench/results/rtl_sim.json not written yet (C2 testbenches)'
+    row['rtl_sim'] = json.loads(sim.read_text()) if sim.exists() else 'bench/results/rtl_sim.json not written yet (make bench-rtl-sim)'
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {'variants': []}
     results['variants'] = [v for v in results['variants'] if v['variant'] != args.name] + [row]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

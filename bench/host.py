@@ -14,9 +14,7 @@ import argparse
 import json
 import os
 import platform
-import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,19 +35,7 @@ from host.run_scan import run_scans  # noqa: E402
 from host.sender import Sender, complete_pending  # noqa: E402
 from host.store import ScanStore  # noqa: E402
 from model.geometry import DEFAULT_GEOMETRY  # noqa: E402
-
-
-def free_port() -> int:
-    """A free port below the ephemeral range, so a port freed by a killed service is not handed to anything else."""
-    rng = random.SystemRandom()
-    while True:
-        port = rng.randrange(20000, 32000)
-        with socket.socket() as s:
-            try:
-                s.bind(('127.0.0.1', port))
-            except OSError:
-                continue
-            return port
+from tests.host_helpers import free_port  # noqa: E402  (ports the kernel will not hand to another process)
 
 
 def start_service(port: int, *extra: str) -> subprocess.Popen:

@@ -18,15 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from model.scan_numpy import pixel_indices
-
-RSCIIO_READERS = {
-    '.dm3': 'digitalmicrograph',
-    '.dm4': 'digitalmicrograph',
-    '.emd': 'emd',
-    '.tif': 'tiff',
-    '.tiff': 'tiff',
-    '.hspy': 'hspy',
-}
+from training.data import MICROSCOPY_SUFFIXES, load_microscopy
 
 
 def normalise(images: np.ndarray) -> np.ndarray:
@@ -35,13 +27,6 @@ def normalise(images: np.ndarray) -> np.ndarray:
     lo = images.min(axis=(1, 2), keepdims=True)
     span = images.max(axis=(1, 2), keepdims=True) - lo
     return np.where(span > 0, 2 * (images - lo) / np.where(span > 0, span, 1) - 1, 0).astype(np.float32)
-
-
-def _tiles(image: np.ndarray, size: int) -> list[np.ndarray]:
-    h, w = image.shape[-2:]
-    return [
-        image[..., r : r + size, c : c + size] for r in range(0, h - size + 1, size) for c in range(0, w - size + 1, size)
-    ]
 
 
 def load_images(source: str, size: int = 96) -> np.ndarray:
@@ -63,15 +48,10 @@ def load_images(source: str, size: int = 96) -> np.ndarray:
         elif suffix == '.npz':
             with np.load(path, allow_pickle=False) as f:
                 images = f['images'] if 'images' in f.files else f[f.files[0]]
-        elif suffix in RSCIIO_READERS:
-            import importlib
-
-            reader = importlib.import_module(f'rsciio.{RSCIIO_READERS[suffix]}').file_reader
-            data = [np.asarray(d['data']) for d in reader(str(path))]
-            images = np.stack([t for d in data if d.ndim >= 2 for t in _tiles(d.reshape(-1, *d.shape[-2:]), size)])
-            images = images.reshape(-1, size, size)
+        elif suffix in MICROSCOPY_SUFFIXES:
+            images = load_microscopy(path)  # rosettasciio, tiled into 96 x 96 crops
         else:
-            raise ValueError(f'unsupported image file {path.name}: use .npy, .npz, {", ".join(sorted(RSCIIO_READERS))}')
+            raise ValueError(f'unsupported image file {path.name}: use .npy, .npz, {", ".join(MICROSCOPY_SUFFIXES)}')
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
     if images.ndim != 3 or images.shape[1:] != (size, size) or len(images) == 0:

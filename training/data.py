@@ -23,7 +23,15 @@ ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / 'data' / 'cache'
 PROCEDURAL_VERSION = 1
 WEMD_SIZE, WEMD_TRAIN = 19_769, 15_815
-MICROSCOPY_SUFFIXES = ('.dm3', '.dm4', '.emd', '.tif', '.tiff', '.hspy')
+RSCIIO_READERS = {
+    '.dm3': 'digitalmicrograph',
+    '.dm4': 'digitalmicrograph',
+    '.emd': 'emd',
+    '.tif': 'tiff',
+    '.tiff': 'tiff',
+    '.hspy': 'hspy',
+}
+MICROSCOPY_SUFFIXES = tuple(RSCIIO_READERS)
 CROP = 96
 
 
@@ -154,20 +162,12 @@ def load_microscopy(path: Path, downsample: int = 1) -> np.ndarray:
 
 def _read_images(path: Path) -> list[np.ndarray]:
     suffix = path.suffix.lower()
-    readers = {
-        '.dm3': 'digitalmicrograph',
-        '.dm4': 'digitalmicrograph',
-        '.emd': 'emd',
-        '.tif': 'tiff',
-        '.tiff': 'tiff',
-        '.hspy': 'hspy',
-    }
-    if suffix not in readers:
+    if suffix not in RSCIIO_READERS:
         raise DataError(f'{path}: unsupported format {suffix!r}; use one of {", ".join(MICROSCOPY_SUFFIXES)}')
     import importlib
 
     try:
-        module = importlib.import_module(f'rsciio.{readers[suffix]}')
+        module = importlib.import_module(f'rsciio.{RSCIIO_READERS[suffix]}')
         signals = module.file_reader(str(path))
     except Exception as e:  # noqa: BLE001  (every reader raises its own exception types)
         raise DataError(
