@@ -28,7 +28,7 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from host.actors import ActorError, make_actor  # noqa: E402
+from host.actors import DEFAULT_ACTOR_DIR, ActorError, make_actor  # noqa: E402
 from host.client import CompletionClient, ServiceUnavailable  # noqa: E402
 from host.microscope import SimulatedMicroscope, load_images  # noqa: E402
 from host.run_scan import run_scans  # noqa: E402
@@ -287,7 +287,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--scans', type=int, default=50, help='scans per backend for the end-to-end rate')
     p.add_argument('--backends', nargs='+', default=['reference', 'rtl-sim', 'scripted'])
-    p.add_argument('--actor-dir', default='hls/build/actor_q')
+    p.add_argument('--actor-dir', default=DEFAULT_ACTOR_DIR)
     p.add_argument('--checkpoint', default='checkpoints/small')
     p.add_argument('--images', default='procedural', help='procedural or a .npy file')
     p.add_argument('--dwell-us', type=float, default=1.0)

@@ -71,7 +71,13 @@ def main(argv=None) -> int:
     rows = [measure(preset, args.iterations) for preset in args.presets]
     for r in rows:
         r['speedup_vs_paper'] = r['iterations_per_second'] / PAPER_IT_PER_S
-    result = {'device': device, 'tensorflow': tf.__version__, 'paper_iterations_per_second': PAPER_IT_PER_S, 'runs': rows}
+    result = {
+        'device': device,
+        'tensorflow': tf.__version__,
+        'paper_iterations_per_second': PAPER_IT_PER_S,
+        'load_average_1min_at_end': os.getloadavg()[0],  # other work on the machine slows these numbers
+        'runs': rows,
+    }
     out = ROOT / args.out
     out.mkdir(parents=True, exist_ok=True)
     (out / 'train_speed.json').write_text(json.dumps(result, indent=2))
