@@ -76,9 +76,8 @@ def main(argv=None) -> int:
     import numpy as np
 
     from training import checkpoint
-    from training.config import load_config
     from training.data import load_split
-    from training.evaluate import actor_scans, complete, direction_scans, fixed_path_scans, interpolate, score
+    from training.evaluate import actor_scans, complete, fixed_path_scans, interpolate, random_direction_scans, score
     from training.figures import learning_curves, paths_and_completions
 
     runs, out = ROOT / args.runs, ROOT / args.out
@@ -100,10 +99,7 @@ def main(argv=None) -> int:
     scans = actor_scans(actor, test, g)
     record('adaptive', scans, complete(generator, scans['partial_scan']), kind='adaptive actor + its CRDPG generator')
     record('adaptive_interpolated', scans, interpolate(scans['partial_scan']), kind='adaptive actor samples, linear interpolation')
-    rng = np.random.default_rng(args.seed)
-    angle = rng.uniform(0, 2 * np.pi, (len(test), g.segments))
-    random_dirs = np.stack([np.sin(angle), np.cos(angle)], -1).astype(np.float32)
-    rscans = direction_scans(random_dirs, test, g)
+    rscans = random_direction_scans(test, g, args.seed)
     record('random_directions', rscans, complete(generator, rscans['partial_scan']), kind='random directions per scan + the CRDPG generator')
     # (b) fixed paths, each with a generator trained on it for the same iterations
     # each generator is evaluated on exactly the probe positions it was trained with (saved beside it)

@@ -8,6 +8,7 @@ import tensorflow as tf
 from model import scan_tf
 from model.interpolation import interpolate  # noqa: F401  (the classical baseline, re-exported for the benchmarks)
 from model.geometry import ScanGeometry
+from model.scan_numpy import pixel_indices
 from training.policy import act
 
 DATA_RANGE = 2.0  # images are normalised to [-1, 1]
@@ -47,6 +48,12 @@ def actor_scans(actor, images: np.ndarray, geometry: ScanGeometry, *, blind_acto
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
+def random_direction_scans(images: np.ndarray, geometry: ScanGeometry, seed: int) -> dict:
+    """The baseline an actor must beat: scans of images (N, H, W) along uniformly random directions, new ones per scan."""
+    angle = np.random.default_rng(seed).uniform(0, 2 * np.pi, (len(images), geometry.segments))
+    return direction_scans(np.stack([np.sin(angle), np.cos(angle)], -1).astype(np.float32), images, geometry)
+
+
 def direction_scans(directions: np.ndarray, images: np.ndarray, geometry: ScanGeometry) -> dict:
     """Scans of images (N, H, W) along given directions (N, T, 2)."""
     scan = scan_tf.scan_paths(tf.constant(images), tf.constant(directions, tf.float32), geometry)
@@ -55,7 +62,7 @@ def direction_scans(directions: np.ndarray, images: np.ndarray, geometry: ScanGe
 
 def fixed_path_scans(positions: np.ndarray, images: np.ndarray, image_size: int) -> np.ndarray:
     """Partial scans (N, H, W, 2) of every image along one fixed list of probe positions (P, 2)."""
-    idx = np.clip(np.floor(np.asarray(positions, np.float32) + np.float32(0.5)).astype(np.int64), 0, image_size - 1)
+    idx, _ = pixel_indices(positions, image_size)
     scans = np.zeros((len(images), image_size, image_size, 2), np.float32)
     scans[:, idx[:, 0], idx[:, 1], 0] = images[:, idx[:, 0], idx[:, 1]]
     scans[:, idx[:, 0], idx[:, 1], 1] = 1.0

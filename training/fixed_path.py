@@ -28,6 +28,7 @@ def train_generator(cfg, train_images, positions, out: Path, progress: bool = Tr
     from tqdm import tqdm
 
     from model.networks import build_generator
+    from model.scan_numpy import pixel_indices
     from training.checkpoint import write_manifest
     from training.crdpg import GeneratorSchedule
     from training.pipeline import augment_tf
@@ -36,8 +37,7 @@ def train_generator(cfg, train_images, positions, out: Path, progress: bool = Tr
     keras.utils.set_random_seed(cfg.seed)
     rng = tf.random.Generator.from_seed(cfg.seed)
     images = tf.constant(np.asarray(train_images, np.float32))
-    idx = np.clip(np.floor(np.asarray(positions, np.float32) + np.float32(0.5)).astype(np.int32), 0, g.image_size - 1)
-    idx = tf.constant(idx)
+    idx = tf.constant(pixel_indices(positions, g.image_size)[0].astype(np.int32))
     mask = tf.scatter_nd(idx, tf.ones([len(positions)]), [g.image_size, g.image_size])
     mask = tf.minimum(mask, 1.0)
     generator = build_generator(g, cfg.generator)

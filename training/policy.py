@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import tensorflow as tf
 
 from model import scan_tf
@@ -61,8 +59,3 @@ def act(actor, images: tf.Tensor, geometry: ScanGeometry, *, blind_actor: bool =
         directions.append(d)
     return tf.stack(directions, 1)
 
-
-def random_directions(rng: tf.random.Generator, n, geometry: ScanGeometry) -> tf.Tensor:
-    """Uniformly random segment directions (N, T, 2): the baseline an actor must beat."""
-    angle = rng.uniform(tf.stack([n, geometry.segments]), 0.0, 2 * math.pi)
-    return tf.stack([tf.sin(angle), tf.cos(angle)], axis=-1)

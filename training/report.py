@@ -23,11 +23,10 @@ def main(argv=None) -> int:
     p.add_argument('--n-test', type=int, default=500, help='held-out images to evaluate')
     args = p.parse_args(argv)
 
-    import numpy as np
 
     from training import checkpoint
     from training.data import DataError, load_split
-    from training.evaluate import actor_scans, complete, direction_scans, interpolate, score
+    from training.evaluate import actor_scans, complete, interpolate, random_direction_scans, score
     from training.figures import learning_curves, paths_and_completions
 
     run = Path(args.run)
@@ -41,8 +40,7 @@ def main(argv=None) -> int:
     g = cfg.geometry
     scans = actor_scans(actor, test, g, blind_actor=cfg.actor_mode == 'blind')
     completions = complete(generator, scans['partial_scan'])
-    angle = np.random.default_rng(cfg.seed).uniform(0, 2 * np.pi, (len(test), g.segments))
-    random_scans = direction_scans(np.stack([np.sin(angle), np.cos(angle)], -1).astype(np.float32), test, g)
+    random_scans = random_direction_scans(test, g, cfg.seed)
     report = {
         'run': str(run),
         'n_test': len(test),
