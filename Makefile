@@ -74,10 +74,10 @@ bitstream: venv
 	$(PY) -m hls.bitstream --actor $(ACTOR)
 
 bench-hw: venv
-	$(PY) -m bench.hardware --actor $(ACTOR) --rtl hls/build/rtl
+	$(PY) -m bench.hardware --actor $(ACTOR) --rtl hls/build/rtl --hls hls/build/hls4ml --rtl-sim bench/results/rtl_sim
 
 bench-rtl-sim: venv simulators
-	RTL_DECISIONS=100000 $(PY) -m pytest rtl_tests/actor_axis -q
+	ACTOR_DIR=$(abspath $(ACTOR)) RTL_DECISIONS=100000 $(PY) -m pytest -n 2 --timeout 7200 rtl_tests/actor_axis -q
 
 serve: venv
 	$(PY) -m host.generator_service --checkpoint $(CHECKPOINT)

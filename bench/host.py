@@ -207,6 +207,23 @@ def fault_run(images_path: str, scans: int, kills: int, interval_s: float) -> di
     return result
 
 
+def reference_engines(actor_dir: str, decisions: int = 400) -> list[dict]:
+    """Microseconds per single decision of the integer reference: da4ml's compiled interpreter vs NumPy alone (what the
+    board runs when da4ml is not installed), on the same observations; their actions must be equal."""
+    from hls.reference import ReferenceActor
+
+    rows, actions = [], {}
+    for engine in ('da4ml', 'numpy'):
+        actor = ReferenceActor.from_file(actor_dir, engine=engine)
+        rng = np.random.default_rng(0)
+        obs = rng.integers(actor.contract.input.qmin, actor.contract.input.qmax + 1, (decisions, actor.contract.obs_dim))
+        t = time.perf_counter()
+        actions[engine] = np.stack([actor.step(o, first=i % 20 == 0) for i, o in enumerate(obs)])
+        rows.append({'engine': engine, 'decisions': decisions, 'us_per_decision': round((time.perf_counter() - t) / decisions * 1e6, 1)})
+    assert np.array_equal(actions['da4ml'], actions['numpy']), 'the NumPy interpreter disagrees with da4ml'
+    return rows
+
+
 def generator_checkpoint(path: str | None, tmp: str) -> tuple[str, str]:
     """The trained generator if there is one, else the paper-size architecture with random weights."""
     if path and Path(path, 'generator.keras').is_file():
@@ -251,6 +268,8 @@ def markdown(result: dict) -> str:
         f'| {p["scan"]} | {p["scan_start_ms"]:.1f} | {p["scan_end_ms"]:.1f} | {p["completed_ms"]:.1f} |'
         for p in first['pipeline_first_scans']
     ]
+    lines += ['', 'Integer reference, one decision at a time (the board runs the NumPy engine where da4ml is not installed):', '']
+    lines += ['| engine | us/decision |', '|---|---|'] + [f'| {r["engine"]} | {r["us_per_decision"]:.0f} |' for r in result['reference_engines']]
     svc = result['service']
     lines += [
         '',
@@ -331,6 +350,8 @@ def main() -> None:
     for b in integer[1:]:
         assert np.array_equal(paths[b], paths[integer[0]]), f'{b} chose different paths than {integer[0]}'
     result['end_to_end'] = runs
+    result['reference_engines'] = reference_engines(args.actor_dir)
+    print(json.dumps(result['reference_engines']), flush=True)
     result['integer_backends_identical_paths'] = integer
     with tempfile.TemporaryDirectory() as tmp:
         ckpt, what = generator_checkpoint(args.checkpoint, tmp)

@@ -4,7 +4,8 @@
 
 Converts the HGQ2 model (backend Vitis, io_parallel), compiles the C simulation with g++ and runs full closed-loop scans
 of test images: the observations and the state come from the integer reference; the C simulation gets the same
-(obs, h, c) every step and its (action, h', c') must equal the reference's integers. Where `vitis_hls` is on PATH it also
+(obs, h, c) every step and its (action, h', c') must equal the reference's integers. Inputs drawn over the whole of each
+format (saturation extremes included) follow the scans. Where `vitis_hls` is on PATH it also
 runs C synthesis; otherwise it says so.
 """
 
@@ -23,9 +24,36 @@ def convert(model, out: Path):
     import hls4ml
 
     config = hls4ml.utils.config_from_keras_model(model, granularity='name', backend='Vitis')
-    hls_model = hls4ml.converters.convert_from_keras_model(model, hls_config=config, output_dir=str(out), backend='Vitis', io_type='io_parallel', part='xc7z020clg400-1', clock_period=10)
+    hls_model = hls4ml.converters.convert_from_keras_model(
+        model,
+        hls_config=config,
+        output_dir=str(out),
+        backend='Vitis',
+        io_type='io_parallel',
+        part='xc7z020clg400-1',
+        clock_period=10,
+    )
+    restore_saturation_bounds(hls_model)
     hls_model.compile()
     return hls_model
+
+
+def restore_saturation_bounds(hls_model) -> None:
+    """Give saturating quantizers back the widths the model declares.
+
+    hls4ml 1.3's bit-exact pass narrows each quantizer, element by element, to the bits its input can carry. That is exact
+    for rounding and wrapping, but for saturation it moves the bound 2**i - 2**-f: an element of c' whose input had 6
+    fractional bits saturated at 7.984 in C++ and at 7.996 in Keras, da4ml and the RTL. The declared widths stay in the
+    node's attributes: restore them and regenerate the node's C++ with hls4ml's own backend pass. (Uniform quantizers
+    that hls4ml fuses into the previous layer are not nodes any more; `make hls` compares every output word with the
+    reference, so a case this misses still fails loudly.)
+    """
+    from hls4ml.backends.fpga.passes.hgq_proxy_model import ProcessFixedPointQuantizerLayer
+
+    for node in hls_model.get_layers():
+        if node.class_name == 'FixedPointQuantizer' and node.SAT != 'WRAP':
+            node.mask_kbi = node.attributes['mask_kbi']
+            ProcessFixedPointQuantizerLayer().transform(hls_model, node)
 
 
 def scan_inputs(actor, images: np.ndarray) -> tuple[list[np.ndarray], tuple]:
@@ -39,8 +67,26 @@ def scan_inputs(actor, images: np.ndarray) -> tuple[list[np.ndarray], tuple]:
     h_prev = np.concatenate([np.zeros_like(scans['h'][:, :1]), scans['h'][:, :-1]], 1)
     c_prev = np.concatenate([np.zeros_like(scans['c'][:, :1]), scans['c'][:, :-1]], 1)
     flat = lambda a: a.reshape(n * t_max, -1)  # noqa: E731
-    inputs = [c.input.to_float(flat(scans['obs'])), actor.h_format.to_float(flat(h_prev)), actor.c_format.to_float(flat(c_prev))]
+    inputs = [
+        c.input.to_float(flat(scans['obs'])),
+        actor.h_format.to_float(flat(h_prev)),
+        actor.c_format.to_float(flat(c_prev)),
+    ]
     return [np.ascontiguousarray(x, np.float32) for x in inputs], (flat(scans['action']), flat(scans['h']), flat(scans['c']))
+
+
+def random_inputs(actor, n: int, seed: int = 0) -> tuple[list[np.ndarray], tuple]:
+    """n cell inputs [obs, h, c] drawn uniformly over each whole format, plus the all-minimum and all-maximum vectors
+    (where sums saturate and tables are read at their ends), and the reference's integer outputs for them."""
+    rng = np.random.default_rng(seed)
+    c = actor.contract
+    fmts = ((c.input, c.obs_dim), (actor.h_format, c.units), (actor.c_format, c.units))
+    ints = [
+        np.concatenate([rng.integers(f.qmin, f.qmax + 1, (n, d)), np.full((1, d), f.qmin), np.full((1, d), f.qmax)])
+        for f, d in fmts
+    ]
+    refs = actor.cell(*ints)
+    return [np.ascontiguousarray(f.to_float(q), np.float32) for (f, _), q in zip(fmts, ints)], refs
 
 
 def mismatches(outputs, actor, refs) -> dict:
@@ -56,34 +102,44 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--actor', type=Path, default=Path('hls/build/actor_q'))
     p.add_argument('--out', type=Path, default=Path('hls/build/hls4ml'))
-    p.add_argument('--images', type=int, default=16)
+    p.add_argument('--images', type=int, default=16, help='test images scanned closed-loop (20 decisions each)')
+    p.add_argument('--random', type=int, default=2000, help='extra decisions on inputs drawn over the whole formats')
     args = p.parse_args(argv)
     if not (args.actor / 'model.keras').exists():
-        print(f'error: {args.actor}/model.keras missing: export a quantized actor first (python -m hls.distill)', file=sys.stderr)
+        print(
+            f'error: {args.actor}/model.keras missing: export a quantized actor first (python -m hls.distill)',
+            file=sys.stderr,
+        )
         return 2
+    import hgq  # noqa: F401
     import keras
 
-    import hgq  # noqa: F401
     from hls.reference import ReferenceActor
     from training.data import load_split
-
-    from hgq.utils import trace_minmax
 
     model = keras.models.load_model(args.actor / 'model.keras', compile=False)
     actor = ReferenceActor.from_file(args.actor)
     images = load_split('procedural', 'test')[: args.images].astype(np.float32)
-    inputs, refs = scan_inputs(actor, images)
+    scan_in, scan_refs = scan_inputs(actor, images)
+    rand_in, rand_refs = random_inputs(actor, args.random)
+    inputs = [np.concatenate(pair) for pair in zip(scan_in, rand_in)]
+    refs = tuple(np.concatenate(pair) for pair in zip(scan_refs, rand_refs))
     keras_bad = mismatches(model.predict(inputs, verbose=0), actor, refs)
-    trace_minmax(model, inputs, reset=False)  # keeps the exported ranges (reset=False): hls4ml reads them
     hls_model = convert(model, args.out)
     csim_bad = mismatches(hls_model.predict([x.astype(np.float64) for x in inputs]), actor, refs)
     bad = sum(csim_bad.values())
-    report = {'decisions': len(inputs[0]), 'mismatches': csim_bad, 'keras_mismatches': keras_bad, 'csynth': None}
+    report = {
+        'decisions': len(inputs[0]),
+        'scan_decisions': len(scan_in[0]),
+        'mismatches': csim_bad,
+        'keras_mismatches': keras_bad,
+        'csynth': None,
+    }
     if shutil.which('vitis_hls'):
         hls_model.build(csim=False, synth=True)
         import hls4ml
 
-        report["csynth"] = hls4ml.report.read_vivado_report(str(args.out))
+        report['csynth'] = hls4ml.report.read_vivado_report(str(args.out))
     else:
         print('vitis_hls not on PATH: C synthesis skipped (the C simulation needs only g++)')
     (args.out / 'csim.json').write_text(json.dumps(report, indent=2))

@@ -3,7 +3,13 @@
 hls4ml's LSTM resets its state every call and its Keras parser takes no state inputs, and hls4ml lists recurrent layers as
 unsupported with HGQ2; so the cell is composed of layers that HGQ2, hls4ml and da4ml all support (DESIGN.md section 6):
 per gate a QDense on the observation plus a bias-free QDense on h, a QAdd, a table-based sigmoid/tanh
-(QUnaryFunctionLUT); c' = f*c + i*g with QMultiply/QAdd; h' = o*tanh(c'). The recurrent state lives in the wrapper.
+(QUnaryFunctionLUT); c' = f*c + i*g with QMultiply/QAdd; h' = o*tanh(c_sum), where c' is c_sum saturated to its format.
+The recurrent state lives in the wrapper.
+
+The gate matrices are ~80 % of the core's logic. Their QDense layers keep their input quantizers: HGQ2 counts a layer's
+EBOPs (bits of input x bits of weight, summed over the multiply-adds) only where it has one, and beta0 times the EBOPs is
+the training penalty that prunes weight and input bits. The head keeps none: its input is h', whose saturating quantizer
+hls4ml would otherwise fuse with the head's and lose.
 
 Fixed formats where values cross the core's boundary (so the wrapper can feed h', c' back bit for bit):
   observation: the contract's input grid (ap_fixed<10,2>), h and h': `h_format`, c and c': `c_format`, action: the
@@ -14,7 +20,7 @@ from __future__ import annotations
 
 import keras
 from hgq.config import LayerConfigScope, QuantizerConfig, QuantizerConfigScope
-from hgq.layers import QAdd, QDense, QMultiply, QUnaryFunctionLUT, Quantizer
+from hgq.layers import QAdd, QDense, QMultiply, Quantizer, QUnaryFunctionLUT
 
 from hls.contract import ActorContract, FixedPoint
 
@@ -33,7 +39,9 @@ def fixed_quantizer(fmt: FixedPoint, name: str, overflow: str = 'SAT') -> Quanti
     return Quantizer(config, name=name)
 
 
-def build_quantized_actor(contract: ActorContract, units: int, h_format: FixedPoint, c_format: FixedPoint, beta0: float = 1e-6) -> keras.Model:
+def build_quantized_actor(
+    contract: ActorContract, units: int, h_format: FixedPoint, c_format: FixedPoint, beta0: float = 1e-6
+) -> keras.Model:
     """The HGQ2 per-step cell; inputs [obs, h, c], outputs [action, h', c']."""
     with (
         QuantizerConfigScope(place='weight', q_type='kbi', overflow_mode='SAT_SYM', round_mode='RND'),
@@ -51,14 +59,21 @@ def build_quantized_actor(contract: ActorContract, units: int, h_format: FixedPo
         for gate, activation in GATES:
             pre = QAdd(name=f'{gate}_pre')(
                 [
-                    QDense(units, name=f'{gate}_x', enable_iq=False, bias_initializer='ones' if gate == 'f' else 'zeros')(obs),
-                    QDense(units, name=f'{gate}_h', enable_iq=False, use_bias=False)(h),
+                    QDense(units, name=f'{gate}_x', bias_initializer='ones' if gate == 'f' else 'zeros')(obs),
+                    QDense(units, name=f'{gate}_h', use_bias=False)(h),
                 ]
             )
             act[gate] = QUnaryFunctionLUT(activation, name=f'{gate}_act', allow_heterogeneous_table=False)(pre)
-        c_new = QAdd(name='c_sum')([QMultiply(name='fc')([act['f'], c]), QMultiply(name='ig')([act['i'], act['g']])])
-        c_new = fixed_quantizer(c_format, 'c_out')(c_new)
-        tanh_c = QUnaryFunctionLUT('tanh', name='tanh_c', allow_heterogeneous_table=False)(c_new)
+        # c_sum keeps every fractional bit of f*c and i*g (no input quantizers), so c' is rounded and saturated onto
+        # c_format from a finer grid. (hls4ml 1.3 narrows a saturating quantizer to its input's grid, which moves the
+        # saturation bound 2**i - 2**-f off the contract's value when the input is coarser.)
+        c_sum = QAdd(name='c_sum', enable_iq=False)(
+            [QMultiply(name='fc')([act['f'], c]), QMultiply(name='ig')([act['i'], act['g']])]
+        )
+        c_new = fixed_quantizer(c_format, 'c_out')(c_sum)
+        # tanh reads the sum before c' saturates (tanh is flat out there): two quantizers in a row (c_out, then the table's
+        # input quantizer) would be fused into one by hls4ml, losing c''s saturation and shifting the table's index width
+        tanh_c = QUnaryFunctionLUT('tanh', name='tanh_c', allow_heterogeneous_table=False)(c_sum)
         h_new = fixed_quantizer(h_format, 'h_out')(QMultiply(name='h_mul')([act['o'], tanh_c]))
         action = fixed_quantizer(contract.output, 'action_q')(QDense(2, name='head', enable_iq=False)(h_new))
     return keras.Model([obs_in, h_in, c_in], [action, h_new, c_new], name='quantized_actor')

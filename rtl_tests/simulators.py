@@ -18,7 +18,10 @@ SIMULATORS = ('icarus', 'verilator')
 
 
 def default_actor_dir() -> Path:
-    """The trained quantized actor (hls/build/actor_q) when exported, else the committed hls/actors/default."""
+    """$ACTOR_DIR if set, else the trained quantized actor (hls/build/actor_q) when exported, else the committed
+    hls/actors/default."""
+    if os.environ.get('ACTOR_DIR'):
+        return Path(os.environ['ACTOR_DIR']).resolve()
     built = ROOT / 'hls' / 'build' / 'actor_q'
     return built if (built / 'comb_logic.json').exists() else ROOT / 'hls' / 'actors' / 'default'
 

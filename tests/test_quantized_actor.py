@@ -10,9 +10,9 @@ ACTOR = Path(__file__).resolve().parents[1] / 'hls' / 'actors' / 'default'
 
 @pytest.fixture(scope='module')
 def actor_and_model():
+    import hgq  # noqa: F401  (registers the HGQ2 layers)
     import keras
 
-    import hgq  # noqa: F401  (registers the HGQ2 layers)
     from hls.reference import ReferenceActor
 
     return ReferenceActor.from_file(ACTOR), keras.models.load_model(ACTOR / 'model.keras', compile=False)
@@ -58,3 +58,20 @@ def test_missing_actor_folder_says_what_to_do(tmp_path):
 
     with pytest.raises(FileNotFoundError, match='hls.distill'):
         ReferenceActor.from_file(tmp_path)
+
+
+def test_every_gate_matrix_carries_the_bit_pruning_penalty():
+    """HGQ2 counts EBOPs only in layers with an input quantizer: without it the gate matrices (most of the core's logic)
+    would train at full width whatever beta0 is."""
+    import keras
+
+    from hls.contract import DEFAULT_CONTRACT, FixedPoint
+    from hls.quantized_actor import GATES, build_quantized_actor
+
+    model = build_quantized_actor(DEFAULT_CONTRACT, 4, FixedPoint(8, 1), FixedPoint(12, 4), beta0=1e-6)
+    model([np.zeros((2, 22), np.float32), np.zeros((2, 4), np.float32), np.zeros((2, 4), np.float32)], training=True)
+    for gate, _ in GATES:
+        for part in ('x', 'h'):
+            layer = model.get_layer(f'{gate}_{part}')
+            assert layer.enable_ebops and float(keras.ops.convert_to_numpy(layer.ebops)) > 0, layer.name
+    assert len(model.losses) > 0

@@ -1,7 +1,7 @@
 """pytest launcher: the cocotb testbench actor_axis_tb.py under Icarus and Verilator (cocotb_tools.runner).
 
 pytest rtl_tests                                   # CI: 1,000 closed-loop decisions per simulator
-RTL_DECISIONS=100000 pytest rtl_tests -k scans     # benchmark: writes bench/results/rtl_sim.json
+RTL_DECISIONS=100000 pytest -n 2 rtl_tests/actor_axis   # benchmark: writes bench/results/rtl_sim/<simulator>.json
 """
 
 from __future__ import annotations
@@ -44,9 +44,9 @@ def test_actor_axis(built):
     assert failures(xml) == []
     result = json.loads(result_json.read_text())
     assert result['decisions'] >= decisions and result['mismatches'] == 0
-    if decisions >= 100_000:
-        out = ROOT / 'bench' / 'results' / 'rtl_sim.json'
+    if decisions >= 100_000:  # the benchmark: one file per simulator, so both can run at once (pytest -n 2)
+        out = ROOT / 'bench' / 'results' / 'rtl_sim' / f'{simulator}.json'
         out.parent.mkdir(parents=True, exist_ok=True)
-        table = json.loads(out.read_text()) if out.exists() else {}
-        table[simulator] = {**result, 'simulator': simulator}
-        out.write_text(json.dumps(table, indent=2))
+        out.write_text(
+            json.dumps({**result, 'simulator': simulator, 'actor': str(default_actor_dir().relative_to(ROOT))}, indent=2)
+        )

@@ -1,0 +1,92 @@
+"""The NumPy interpreter of the traced core equals da4ml's compiled one integer for integer, and the board's host program
+runs with it where neither da4ml, HGQ2, Keras nor TensorFlow is installed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import numpy as np
+import pytest
+from host_helpers import PYTHON, ROOT
+
+from hls.integer_graph import IntegerGraph
+from hls.reference import Da4mlGraph, ReferenceActor
+
+ACTOR = ROOT / 'hls' / 'actors' / 'default'
+
+
+def random_cell_inputs(actor: ReferenceActor, n: int, seed: int) -> np.ndarray:
+    """(n, 22 + 2H) inputs drawn over the whole of each format, extremes included."""
+    rng = np.random.default_rng(seed)
+    c = actor.contract
+    cols = [(c.input, c.obs_dim), (actor.h_format, c.units), (actor.c_format, c.units)]
+    parts = [fmt.to_float(rng.integers(fmt.qmin, fmt.qmax + 1, (n, d))) for fmt, d in cols]
+    parts = [
+        np.concatenate(
+            [p, np.full((1, p.shape[1]), fmt.to_float(fmt.qmin)), np.full((1, p.shape[1]), fmt.to_float(fmt.qmax))]
+        )
+        for p, (fmt, _) in zip(parts, cols)
+    ]
+    return np.concatenate(parts, 1)
+
+
+def test_numpy_interpreter_equals_da4ml_on_every_output():
+    actor = ReferenceActor.from_file(ACTOR, engine='numpy')
+    x = random_cell_inputs(actor, 3000, seed=0)
+    expected = Da4mlGraph(ACTOR / 'comb_logic.json')(x)
+    got = IntegerGraph.load(ACTOR / 'comb_logic.json')(x)
+    assert np.array_equal(got, expected)
+    assert len(np.unique(expected[:, 0])) > 10  # outputs vary, the comparison is not trivially of constants
+
+
+def test_numpy_and_da4ml_reference_scan_identically():
+    from hls.scan import reference_scans
+    from training.data import load_split
+
+    images = load_split('procedural', 'test')[:6].astype(np.float32)
+    a = reference_scans(ReferenceActor.from_file(ACTOR, engine='numpy'), images)
+    b = reference_scans(ReferenceActor.from_file(ACTOR, engine='da4ml'), images)
+    for key in ('action', 'h', 'c', 'obs'):
+        assert np.array_equal(a[key], b[key]), key
+
+
+def test_not_a_comb_logic_file_is_refused(tmp_path):
+    (tmp_path / 'bad.json').write_text(json.dumps({'ops': []}))
+    with pytest.raises(ValueError, match='comb_logic'):
+        IntegerGraph.load(tmp_path / 'bad.json')
+    data = json.loads((ACTOR / 'comb_logic.json').read_text())
+    data[5][-1][2] = 10  # a bitwise op this interpreter does not implement
+    with pytest.raises(ValueError, match='opcodes \\[10\\]'):
+        IntegerGraph(data)
+    with pytest.raises(ValueError, match='engine'):
+        ReferenceActor.from_file(ACTOR, engine='verilog')
+
+
+BOARD = """
+import runpy, sys
+for name in ('tensorflow', 'keras', 'da4ml', 'hgq', 'hls4ml'):
+    sys.modules[name] = None  # as on the PYNQ-Z2: importing any of them raises ImportError
+sys.argv = ['host/run_scan.py', *sys.argv[1:]]
+runpy.run_path('host/run_scan.py', run_name='__main__')
+"""
+
+
+def test_host_reference_backend_runs_without_da4ml_or_tensorflow(tmp_path):
+    from host.store import ScanStore
+    from training.data import load_split
+
+    args = ['--actor', 'reference', '--scans', '3', '--server', 'none', '--dwell-us', '0', '--out', str(tmp_path)]
+    r = subprocess.run([PYTHON, '-c', BOARD, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    store = ScanStore(tmp_path)
+    ids = sorted(store.pending_ids())
+    assert len(ids) == 3
+    # the same decisions as the da4ml-backed reference on the same (noiseless) images
+    from hls.scan import reference_scans
+
+    images = load_split('procedural', 'test')[:3].astype(np.float32)
+    ref = reference_scans(ReferenceActor.from_file(ACTOR, engine='da4ml'), images)
+    for n, scan_id in enumerate(ids):
+        arrays, _ = store.load(scan_id)
+        assert np.array_equal(arrays['actions_q'], ref['action'][n])
