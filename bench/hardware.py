@@ -20,6 +20,7 @@ import numpy as np
 
 RESULTS = Path('bench/results/hardware.json')
 TABLE = Path('bench/results/hardware.md')
+DEFAULT_ACTOR = 'hls/actors/default'
 
 
 def scan_quality(actor_dir: Path, checkpoint: Path, n_images: int) -> dict:
@@ -88,7 +89,7 @@ def table(variants: list[dict]) -> str:
         )
         lut = f'{res["LUT"]:,} ({100 * res["LUT"] / 53200:.1f} %)' if res else '-'
         rows.append(
-            f'| {v["variant"]} | {v["units"]} | {w.get("mean_bits", "-")} / {w.get("max_bits", "-")} ({100 * w.get("pruned_fraction", 0):.0f} %) '
+            f'| {v["variant"]}{" (default)" if v.get("actor") == DEFAULT_ACTOR else ""} | {v["units"]} | {w.get("mean_bits", "-")} / {w.get("max_bits", "-")} ({100 * w.get("pruned_fraction", 0):.0f} %) '
             f'| {v["float_mse"]:.5f} | {v["quantized_mse"]:.5f} | {v["mse_ratio"]:.3f} | {core.get("latency_cycles", "-")} '
             f'| {v.get("initiation_interval_cycles", "-")} | {lut} | {res.get("FF", "-")} | {res.get("DSP", "-")} | {res.get("BRAM36", "-")} '
             f'| {csim_txt} | {sim_txt} |'
@@ -109,7 +110,7 @@ def main(argv=None) -> int:
     )
     p.add_argument('--checkpoint', type=Path, default=Path('checkpoints/small'))
     p.add_argument('--images', type=int, default=500)
-    p.add_argument('--name', default='default')
+    p.add_argument('--name', default='default', help='row name; a rerun with the same name replaces the row')
     args = p.parse_args(argv)
     for f in (args.actor / 'comb_logic.json', args.checkpoint / 'generator.keras'):
         if not f.exists():
@@ -118,6 +119,7 @@ def main(argv=None) -> int:
     contract = json.loads((args.actor / 'contract.json').read_text())
     row = {
         'variant': args.name,
+        'actor': str(args.actor),
         'units': contract['units'],
         'input': contract['input'],
         'output': contract['output'],
