@@ -10,30 +10,16 @@ import numpy as np
 import pytest
 from host_helpers import PYTHON, ROOT
 
+from hls.build_hls import random_inputs
 from hls.integer_graph import IntegerGraph
 from hls.reference import Da4mlGraph, ReferenceActor
 
 ACTOR = ROOT / 'hls' / 'actors' / 'default'
 
 
-def random_cell_inputs(actor: ReferenceActor, n: int, seed: int) -> np.ndarray:
-    """(n, 22 + 2H) inputs drawn over the whole of each format, extremes included."""
-    rng = np.random.default_rng(seed)
-    c = actor.contract
-    cols = [(c.input, c.obs_dim), (actor.h_format, c.units), (actor.c_format, c.units)]
-    parts = [fmt.to_float(rng.integers(fmt.qmin, fmt.qmax + 1, (n, d))) for fmt, d in cols]
-    parts = [
-        np.concatenate(
-            [p, np.full((1, p.shape[1]), fmt.to_float(fmt.qmin)), np.full((1, p.shape[1]), fmt.to_float(fmt.qmax))]
-        )
-        for p, (fmt, _) in zip(parts, cols)
-    ]
-    return np.concatenate(parts, 1)
-
-
 def test_numpy_interpreter_equals_da4ml_on_every_output():
-    actor = ReferenceActor.from_file(ACTOR, engine='numpy')
-    x = random_cell_inputs(actor, 3000, seed=0)
+    inputs, _ = random_inputs(ReferenceActor.from_file(ACTOR, engine='numpy'), 3000, seed=0)  # whole formats, extremes
+    x = np.concatenate(inputs, 1).astype(np.float64)
     expected = Da4mlGraph(ACTOR / 'comb_logic.json')(x)
     got = IntegerGraph.load(ACTOR / 'comb_logic.json')(x)
     assert np.array_equal(got, expected)
