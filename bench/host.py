@@ -15,7 +15,6 @@ import json
 import os
 import platform
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,38 +28,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from host.actors import DEFAULT_ACTOR_DIR, ActorError, make_actor  # noqa: E402
-from host.client import CompletionClient, ServiceUnavailable  # noqa: E402
+from host.client import CompletionClient  # noqa: E402
 from host.microscope import SimulatedMicroscope, load_images  # noqa: E402
 from host.run_scan import run_scans  # noqa: E402
 from host.sender import Sender, complete_pending  # noqa: E402
 from host.store import ScanStore  # noqa: E402
 from model.geometry import DEFAULT_GEOMETRY  # noqa: E402
-from tests.host_helpers import free_port  # noqa: E402  (ports the kernel will not hand to another process)
-
-
-def start_service(port: int, *extra: str) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, '-m', 'host.generator_service', '--port', str(port), *extra], cwd=ROOT, stderr=subprocess.DEVNULL
-    )
-    client = CompletionClient(f'tcp://127.0.0.1:{port}', timeout_s=0.2)
-    t = time.perf_counter()
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f'service {extra} exited with {proc.returncode}')
-        try:
-            client.ping()
-            break
-        except ServiceUnavailable:
-            if time.perf_counter() - t > 300:
-                raise
-    client.close()
-    proc.startup_s = time.perf_counter() - t
-    return proc
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.kill()
-    proc.wait()
+from tests.host_helpers import free_port, smooth_images, start_scanning_host, start_service, stop  # noqa: E402
 
 
 def end_to_end(backend: str, images, scans: int, port: int, args) -> dict:
@@ -118,7 +92,9 @@ def service_throughput(completer: list[str], batch_sizes, requests: int, images)
     rows = []
     for batch in batch_sizes:
         port = free_port()
-        proc = start_service(port, *completer, '--max-batch', str(batch), '--batch-wait-ms', '5')
+        t = time.perf_counter()
+        proc = start_service(port, *completer, '--max-batch', str(batch), '--batch-wait-ms', '5', wait_s=300)
+        startup_s = time.perf_counter() - t
         sock = zmq.Context.instance().socket(zmq.DEALER)
         sock.connect(f'tcp://127.0.0.1:{port}')
         for warm in range(batch):  # first calls build the graph
@@ -134,9 +110,7 @@ def service_throughput(completer: list[str], batch_sizes, requests: int, images)
             scan_id, image = schema.parse_reply(sock.recv_multipart())
             assert image.shape == (96, 96) and np.isfinite(image).all()
             received += 1
-        rows.append(
-            {'max_batch': batch, 'completions_per_s': requests / (time.perf_counter() - t), 'startup_s': proc.startup_s}
-        )
+        rows.append({'max_batch': batch, 'completions_per_s': requests / (time.perf_counter() - t), 'startup_s': startup_s})
         sock.close(0)
         stop(proc)
     return rows
@@ -147,32 +121,7 @@ def fault_run(images_path: str, scans: int, kills: int, interval_s: float) -> di
     port = free_port()
     with tempfile.TemporaryDirectory() as d:
         service = start_service(port, '--completer', 'interpolate')
-        host = subprocess.Popen(
-            [
-                sys.executable,
-                'host/run_scan.py',
-                '--actor',
-                'scripted',
-                '--images',
-                images_path,
-                '--scans',
-                str(scans),
-                '--dwell-us',
-                '50',
-                '--server',
-                f'127.0.0.1:{port}',
-                '--timeout',
-                '0.5',
-                '--retries',
-                '2',
-                '--out',
-                d,
-                '--drain',
-                '120',
-            ],
-            cwd=ROOT,
-            stderr=subprocess.DEVNULL,
-        )
+        host = start_scanning_host(images_path, scans, port, d, drain_s=120)
         done_kills = 0
         for _ in range(kills):
             time.sleep(interval_s)
@@ -219,7 +168,13 @@ def reference_engines(actor_dir: str, decisions: int = 400) -> list[dict]:
         obs = rng.integers(actor.contract.input.qmin, actor.contract.input.qmax + 1, (decisions, actor.contract.obs_dim))
         t = time.perf_counter()
         actions[engine] = np.stack([actor.step(o, first=i % 20 == 0) for i, o in enumerate(obs)])
-        rows.append({'engine': engine, 'decisions': decisions, 'us_per_decision': round((time.perf_counter() - t) / decisions * 1e6, 1)})
+        rows.append(
+            {
+                'engine': engine,
+                'decisions': decisions,
+                'us_per_decision': round((time.perf_counter() - t) / decisions * 1e6, 1),
+            }
+        )
     assert np.array_equal(actions['da4ml'], actions['numpy']), 'the NumPy interpreter disagrees with da4ml'
     return rows
 
@@ -268,8 +223,14 @@ def markdown(result: dict) -> str:
         f'| {p["scan"]} | {p["scan_start_ms"]:.1f} | {p["scan_end_ms"]:.1f} | {p["completed_ms"]:.1f} |'
         for p in first['pipeline_first_scans']
     ]
-    lines += ['', 'Integer reference, one decision at a time (the board runs the NumPy engine where da4ml is not installed):', '']
-    lines += ['| engine | us/decision |', '|---|---|'] + [f'| {r["engine"]} | {r["us_per_decision"]:.0f} |' for r in result['reference_engines']]
+    lines += [
+        '',
+        'Integer reference, one decision at a time (the board runs the NumPy engine where da4ml is not installed):',
+        '',
+    ]
+    lines += ['| engine | us/decision |', '|---|---|'] + [
+        f'| {r["engine"]} | {r["us_per_decision"]:.0f} |' for r in result['reference_engines']
+    ]
     svc = result['service']
     lines += [
         '',
@@ -320,11 +281,8 @@ def main() -> None:
     try:
         images = load_images(args.images)
     except Exception as e:  # the embedded data set may not be built yet: smooth random images instead
-        from scipy.ndimage import gaussian_filter
-
         print(f'cannot load {args.images} ({e}); using smooth random images', file=sys.stderr)
-        images = gaussian_filter(np.random.default_rng(0).normal(size=(32, 96, 96)), (0, 3, 3)).astype(np.float32)
-        images = 2 * (images - images.min((1, 2), keepdims=True)) / np.ptp(images, (1, 2), keepdims=True) - 1
+        images = smooth_images(32)
     result = {
         'machine': f'{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}',
         'load_average_at_start': round(os.getloadavg()[0], 2),

@@ -68,6 +68,25 @@ def start_service(port: int, *extra: str, wait_s: float = 60.0) -> subprocess.Po
         client.close()
 
 
+def start_scanning_host(images_file, scans: int, port: int, out, drain_s: float, stderr=subprocess.DEVNULL):
+    """`host/run_scan.py` in its own process, as in the fault runs: scripted actor, 50 us dwell per probe (slow enough
+    for the service to be killed mid-run), 0.5 s completion timeout and 2 retries before a scan waits in pending/."""
+    args = ['--actor', 'scripted', '--images', str(images_file), '--scans', str(scans), '--dwell-us', '50']
+    args += [
+        '--server',
+        f'127.0.0.1:{port}',
+        '--timeout',
+        '0.5',
+        '--retries',
+        '2',
+        '--out',
+        str(out),
+        '--drain',
+        str(drain_s),
+    ]
+    return subprocess.Popen([PYTHON, 'host/run_scan.py', *args], cwd=ROOT, stderr=stderr, text=True)
+
+
 def stop(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.kill()

@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 import pytest
-from host_helpers import PYTHON, ROOT, free_port, service_log, smooth_images, start_service, stop
+from host_helpers import PYTHON, ROOT, free_port, service_log, smooth_images, start_scanning_host, start_service, stop
 
 from host import run_scan
 from host.actors import ActorError, ScriptedActor
@@ -40,33 +40,7 @@ def test_service_killed_and_restarted_during_200_scans(tmp_path, images_file):
     port = free_port()
     out = tmp_path / 'scans'
     service = start_service(port, '--completer', 'interpolate')
-    host = subprocess.Popen(
-        [
-            PYTHON,
-            'host/run_scan.py',
-            '--actor',
-            'scripted',
-            '--images',
-            images_file,
-            '--scans',
-            str(SCANS),
-            '--dwell-us',
-            '50',
-            '--server',
-            f'127.0.0.1:{port}',
-            '--timeout',
-            '0.5',
-            '--retries',
-            '2',
-            '--out',
-            str(out),
-            '--drain',
-            '60',
-        ],
-        cwd=ROOT,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    host = start_scanning_host(images_file, SCANS, port, out, drain_s=60, stderr=subprocess.PIPE)
     kills_while_scanning = 0
     try:
         for _ in range(KILLS):
