@@ -17,6 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hls.export import missing_actor_file
+
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = Path(__file__).with_name('bitstream') / 'pynq_z2.tcl.in'
 PART = 'xc7z020clg400-1'
@@ -67,11 +69,8 @@ def main(argv=None) -> int:
     if actor is None:
         built = ROOT / 'hls' / 'build' / 'actor_q'
         actor = built if (built / 'comb_logic.json').exists() else ROOT / 'hls' / 'actors' / 'default'
-    if not (actor / 'comb_logic.json').exists():
-        print(
-            f'error: {actor}/comb_logic.json missing: export a quantized actor first (python -m hls.distill)',
-            file=sys.stderr,
-        )
+    if message := missing_actor_file(actor):
+        print(f'error: {message}', file=sys.stderr)
         return 2
     tcl = write_tcl(actor, args.out)
     print(f'wrote {tcl}')

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hls.export import missing_actor_file
+
 
 def convert(model, out: Path):
     import hls4ml
@@ -105,11 +107,8 @@ def main(argv=None) -> int:
     p.add_argument('--images', type=int, default=16, help='test images scanned closed-loop (20 decisions each)')
     p.add_argument('--random', type=int, default=2000, help='extra decisions on inputs drawn over the whole formats')
     args = p.parse_args(argv)
-    if not (args.actor / 'model.keras').exists():
-        print(
-            f'error: {args.actor}/model.keras missing: export a quantized actor first (python -m hls.distill)',
-            file=sys.stderr,
-        )
+    if message := missing_actor_file(args.actor, 'model.keras'):
+        print(f'error: {message}', file=sys.stderr)
         return 2
     import hgq  # noqa: F401
     import keras

@@ -17,6 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hls.export import missing_actor_file
+
 XC7Z020 = {'LUT': 53200, 'FF': 106400, 'DSP': 220, 'BRAM36': 140}
 TOP = 'actor_core'
 
@@ -91,11 +93,8 @@ def main(argv=None) -> int:
     p.add_argument('--latency-cutoff', type=float, default=5.0, help="da4ml's per-stage delay budget (lower: more stages)")
     p.add_argument('--no-yosys', action='store_true')
     args = p.parse_args(argv)
-    if not (args.actor / 'comb_logic.json').exists():
-        print(
-            f'error: {args.actor}/comb_logic.json missing: export a quantized actor first (python -m hls.distill)',
-            file=sys.stderr,
-        )
+    if message := missing_actor_file(args.actor):
+        print(f'error: {message}', file=sys.stderr)
         return 2
     core = write_verilog(args.actor, args.out, args.latency_cutoff)
     (args.out / 'core.json').write_text(json.dumps(core, indent=2))

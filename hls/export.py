@@ -15,6 +15,12 @@ import numpy as np
 from hls.contract import ActorContract, FixedPoint
 
 
+def missing_actor_file(actor_dir: str | Path, name: str = 'comb_logic.json') -> str | None:
+    """None when the actor folder holds `name`; otherwise the message that says how to make it."""
+    path = Path(actor_dir) / name
+    return None if path.exists() else f'{path} missing: export a quantized actor first (python -m hls.distill)'
+
+
 def state_formats(contract: ActorContract) -> tuple[FixedPoint, FixedPoint]:
     return FixedPoint(**contract.state_formats['h']), FixedPoint(**contract.state_formats['c'])
 
@@ -34,8 +40,14 @@ def calibration_inputs(model, contract: ActorContract, n_images: int = 256) -> l
         cs.append(c)
         _, h, c = (np.asarray(a) for a in model([obs[:, t], h, c]))
     flat = [obs.reshape(-1, obs.shape[-1]), np.concatenate(hs), np.concatenate(cs)]
-    lo = [np.full((1, d), fmt.to_float(fmt.qmin), np.float32) for d, fmt in ((contract.obs_dim, contract.input), (units, h_fmt), (units, c_fmt))]
-    hi = [np.full((1, d), fmt.to_float(fmt.qmax), np.float32) for d, fmt in ((contract.obs_dim, contract.input), (units, h_fmt), (units, c_fmt))]
+    lo = [
+        np.full((1, d), fmt.to_float(fmt.qmin), np.float32)
+        for d, fmt in ((contract.obs_dim, contract.input), (units, h_fmt), (units, c_fmt))
+    ]
+    hi = [
+        np.full((1, d), fmt.to_float(fmt.qmax), np.float32)
+        for d, fmt in ((contract.obs_dim, contract.input), (units, h_fmt), (units, c_fmt))
+    ]
     return [np.concatenate([f, a, b]) for f, a, b in zip(flat, lo, hi)]
 
 

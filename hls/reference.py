@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from hls.contract import ActorContract, FixedPoint
+from hls.export import missing_actor_file
 from hls.integer_graph import IntegerGraph
 
 
@@ -62,10 +63,8 @@ class ReferenceActor:
     def from_file(cls, path: str | Path, engine: str = 'auto') -> ReferenceActor:
         """Load an actor folder (contract.json + comb_logic.json), e.g. hls/build/actor_q/."""
         path = Path(path)
-        if not (path / 'comb_logic.json').exists():
-            raise FileNotFoundError(
-                f'{path}/comb_logic.json missing: export a quantized actor first (python -m hls.distill)'
-            )
+        if message := missing_actor_file(path):
+            raise FileNotFoundError(message)
         return cls(ActorContract.from_json(path / 'contract.json'), load_graph(path / 'comb_logic.json', engine))
 
     def reset(self, batch: int | None = None) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hls.contract import ActorContract, FixedPoint
+from hls.export import missing_actor_file
 
 WRAPPER = Path(__file__).with_name('actor_axis.v')
 TOP = 'actor_axis'
@@ -93,10 +94,8 @@ def prepare(actor_dir: str | Path, out: str | Path, latency_cutoff: float = 5.0)
     from da4ml.types import CombLogic
 
     actor_dir, out = Path(actor_dir).resolve(), Path(out).resolve()
-    if not (actor_dir / 'comb_logic.json').exists():
-        raise FileNotFoundError(
-            f'{actor_dir}/comb_logic.json missing: export a quantized actor first (python -m hls.distill)'
-        )
+    if message := missing_actor_file(actor_dir):
+        raise FileNotFoundError(message)
     contract = ActorContract.from_json(actor_dir / 'contract.json')
     logic = CombLogic.load(actor_dir / 'comb_logic.json')
     gen = out / 'da4ml'
