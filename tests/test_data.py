@@ -7,41 +7,113 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training import data
-from training.procedural import generate_images
+from training import data, procedural
+from training.procedural import generate_images, generate_samples
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_procedural_images_are_deterministic_varied_and_structured():
-    a, b = generate_images(12, seed=3), generate_images(12, seed=3)
-    np.testing.assert_array_equal(a, b)
+N_SAMPLES = 600  # enough to see every scene type about 90 times
+
+
+@pytest.fixture(scope='module')
+def samples():
+    return list(generate_samples(N_SAMPLES, seed=5))
+
+
+def test_procedural_images_are_deterministic_per_seed_and_index():
+    a = generate_images(12, seed=3)
+    np.testing.assert_array_equal(a, generate_images(12, seed=3))
+    np.testing.assert_array_equal(a[:5], generate_images(5, seed=3))  # image k depends only on (seed, k)
+    assert a.shape == (12, 96, 96) and a.dtype == np.float32
     assert not np.array_equal(a, generate_images(12, seed=4))
+    assert not np.array_equal(a, generate_images(12, seed=3, family='unseen'))
     assert all(np.ptp(im) > 0 for im in a)
     assert len({round(float(im.mean()), 4) for im in a}) == len(a)  # no two alike
-    # a crystal lattice gives sharp peaks away from the centre of the power spectrum in most images
-    peaky = 0
-    for im in a:
-        f = np.abs(np.fft.fftshift(np.fft.fft2(im - im.mean())))
-        f[44:53, 44:53] = 0
-        peaky += f.max() > 8 * np.median(f)
-    assert peaky >= len(a) // 2
+    with pytest.raises(ValueError, match='family must be one of'):
+        generate_images(2, seed=0, family='abf')
 
 
-def test_default_dataset_is_generated_once_and_split_in_order(tmp_path, monkeypatch):
-    import json
+def test_scene_types_and_contrasts_appear_with_their_probabilities(samples):
+    def assert_frequency(count, p):
+        assert abs(count / N_SAMPLES - p) < 4 * np.sqrt(p * (1 - p) / N_SAMPLES), (count, p)
 
-    from training import procedural
+    assert sum(p for p, _ in procedural.SCENES.values()) == pytest.approx(1.0)
+    for scene, (p, _) in procedural.SCENES.items():
+        assert f'{scene} ({p:.2f})' in procedural.__doc__  # the module docstring states every scene's probability
+        assert_frequency(sum(s.scene == scene for s in samples), p)
+    assert_frequency(sum(s.contrast == 'abf' for s in samples), procedural.FAMILIES['seen'].abf_probability)
 
+
+def _strongest_period(image: np.ndarray) -> float:
+    """Period (px) of the strongest Fourier component with a period under 30 px (Hann window, 4x zero padding)."""
+    n = len(image)
+    window = np.outer(np.hanning(n), np.hanning(n))
+    power = np.abs(np.fft.fft2((image - image.mean()) * window, s=(4 * n, 4 * n)))
+    k = np.fft.fftfreq(4 * n)
+    g = np.hypot(k[:, None], k[None, :])
+    power[g < 1 / 30] = 0
+    return 1 / g.flat[np.argmax(power)]
+
+
+def test_column_spacings_span_2_to_15_px_as_measured_in_the_images(samples):
+    drawn = [spacing for s in samples for _, spacing in s.lattices]
+    assert 2.0 <= min(drawn) < 2.2 and 14.0 < max(drawn) <= 15.0
+    # single crystals: the strongest Fourier peak is the widest lattice-plane spacing, cell_area * spacing
+    measured, expected = [], []
+    for s in samples:
+        kind, spacing = s.lattices[0]
+        widest_planes = procedural.LATTICES[kind].cell_area * spacing
+        if s.scene == 'crystal' and widest_planes >= 2.2:  # finer planes alias on the pixel grid
+            measured.append(_strongest_period(s.image) / procedural.LATTICES[kind].cell_area)
+            expected.append(spacing)
+    measured, expected = np.array(measured), np.array(expected)
+    assert len(measured) > 50
+    assert np.mean(np.abs(measured / expected - 1) < 0.1) > 0.9
+    assert measured.min() < 2.6 and measured.max() > 13
+
+
+def test_abf_images_have_dark_columns_on_a_bright_background(samples):
+    signs = {'abf': set(), 'haadf': set()}
+    for s in samples:
+        if s.scene == 'crystal':  # columns: where the structure is highest; background: between the columns
+            columns = s.structure > np.quantile(s.structure, 0.95)
+            between = s.structure < np.quantile(s.structure, 0.3)
+            signs[s.contrast].add(np.sign(s.image[columns].mean() - s.image[between].mean()))
+        if s.scene == 'vacuum edge':
+            vacuum = s.structure < 1e-6
+            signs[s.contrast].add(np.sign(s.image[~vacuum].mean() - s.image[vacuum].mean()))
+    assert signs == {'abf': {-1}, 'haadf': {1}}
+
+
+def test_unseen_family_is_never_drawn_for_training_or_test(samples, tmp_path, monkeypatch):
+    seen, unseen = procedural.FAMILIES['seen'], procedural.FAMILIES['unseen']
+    assert not set(seen.lattices) & set(unseen.lattices)
+    assert {kind for s in samples for kind, _ in s.lattices} == set(seen.lattices)
+    held_out = list(generate_samples(60, seed=5, family='unseen'))
+    assert {kind for s in held_out for kind, _ in s.lattices} == set(unseen.lattices)
+    assert {s.contrast for s in held_out} == {'abf'}
+    # the cached splits: train and test from the seen family, test_unseen from the unseen one
     monkeypatch.setattr(data, 'CACHE', tmp_path)
     raw = generate_images(5, seed=7)
-    train = data.load_split('procedural', 'train', n_train=3, n_test=2, seed=7)
-    np.testing.assert_array_equal(train, data.prepare(raw[:3]))
+    kwargs = dict(n_train=3, n_test=2, seed=7)
+    np.testing.assert_array_equal(data.load_split('procedural', 'train', **kwargs), data.prepare(raw[:3]))
+    np.testing.assert_array_equal(data.load_split('procedural', 'test', **kwargs), data.prepare(raw[3:]))
+    unseen_images = data.prepare(generate_images(2, seed=7, family='unseen'))
+    np.testing.assert_array_equal(data.load_split('procedural', 'test_unseen', **kwargs), unseen_images)
+
+
+def test_default_dataset_is_generated_once(tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.setattr(data, 'CACHE', tmp_path)
     path = data.ensure_default_dataset(3, 2, 7)
+    assert np.load(path).shape == (3 + 2 + 2, 96, 96)
     meta = json.loads(path.with_suffix('.json').read_text())
-    assert (meta['seed'], meta['n_train'], meta['n_test']) == (7, 3, 2) and len(meta['sha256']) == 64
+    assert (meta['version'], meta['seed'], meta['n_train'], meta['n_test'], meta['n_test_unseen']) == (2, 7, 3, 2, 2)
+    assert len(meta['sha256']) == 64 and f'-v{data.PROCEDURAL_VERSION}-' in path.name
     monkeypatch.setattr(procedural, 'generate_images', lambda *a: pytest.fail('regenerated a cached data set'))
-    np.testing.assert_array_equal(data.load_split('procedural', 'test', n_train=3, n_test=2, seed=7), data.prepare(raw[3:]))
+    assert len(data.load_split('procedural', 'test_unseen', n_train=3, n_test=2, seed=7)) == 2
     assert data.default_dataset_path(3, 2, 8) != path  # other parameters, another file
 
 

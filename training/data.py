@@ -21,8 +21,9 @@ from scipy import ndimage
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / 'data' / 'cache'
-PROCEDURAL_VERSION = 1
+PROCEDURAL_VERSION = 2
 WEMD_SIZE, WEMD_TRAIN = 19_769, 15_815
+SPLITS = ('train', 'test', 'test_unseen')
 RSCIIO_READERS = {
     '.dm3': 'digitalmicrograph',
     '.dm4': 'digitalmicrograph',
@@ -88,9 +89,11 @@ def default_dataset_path(n_train: int, n_test: int, seed: int) -> Path:
 
 
 def ensure_default_dataset(n_train: int = 4000, n_test: int = 1000, seed: int = 0, progress: bool = True) -> Path:
-    """Generate the procedural data set once (raw images, train first, then test) and cache it; returns its path.
+    """Generate the procedural data set once and cache it; returns its path.
 
-    The file name holds the generator version and the parameters, so other parameters get their own file; a JSON file
+    The file holds raw images in split order: n_train 'train' and n_test 'test' images of the 'seen' family, then n_test
+    'test_unseen' images of the 'unseen' family (scene settings training never sees; see training/procedural.py). The
+    file name holds the generator version and the parameters, so other parameters get their own file; a JSON file
     beside it records them and the images' SHA-256. The .npy is renamed into place last: a cache without both is rebuilt.
     """
     from training.procedural import generate_images
@@ -100,20 +103,29 @@ def ensure_default_dataset(n_train: int = 4000, n_test: int = 1000, seed: int = 
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     if progress:
-        print(f'generating {n_train + n_test} procedural STEM images -> {path}', file=sys.stderr)
-    images = generate_images(n_train + n_test, seed)
+        print(f'generating {n_train + 2 * n_test} procedural STEM images -> {path}', file=sys.stderr)
+    images = np.concatenate([generate_images(n_train + n_test, seed, 'seen'), generate_images(n_test, seed, 'unseen')])
     tmp = path.with_suffix('.tmp.npy')
     np.save(tmp, images)
     meta = {
         'version': PROCEDURAL_VERSION,
         'n_train': n_train,
         'n_test': n_test,
+        'n_test_unseen': n_test,
         'seed': seed,
         'sha256': hashlib.sha256(images.tobytes()).hexdigest(),
     }
     path.with_suffix('.json').write_text(json.dumps(meta, indent=2))
     tmp.replace(path)
     return path
+
+
+def procedural_split(split: str, n_train: int, n_test: int, seed: int) -> np.ndarray:
+    """Raw images of one split of the cached procedural set (built on first use)."""
+    raw = np.load(ensure_default_dataset(n_train, n_test, seed), mmap_mode='r')
+    start = {'train': 0, 'test': n_train, 'test_unseen': n_train + n_test}[split]
+    stop = start + (n_train if split == 'train' else n_test)
+    return np.asarray(raw[start:stop])
 
 
 # ---- the paper's data and users' files ------------------------------------------------------------------------------
@@ -194,20 +206,23 @@ def load_split(
     seed: int = 0,
     downsample: int = 1,
 ) -> np.ndarray:
-    """Prepared images (N, 96, 96) float32 in [-1, 1] for 'train' or 'test'.
+    """Prepared images (N, 96, 96) float32 in [-1, 1] of one split: 'train', 'test' or (procedural only) 'test_unseen'.
 
-    source: 'procedural' (the embedded default, generated once and cached), a `96x96_stem_crops.npy`, or microscopy
-    files (a file or a folder; users' images are split in order, the first 80 % for training).
+    source: 'procedural' (the embedded default, generated once and cached: n_train 'train' and n_test 'test' images of
+    the 'seen' scene settings, and n_test 'test_unseen' images of settings training never sees), a
+    `96x96_stem_crops.npy`, or microscopy files (a file or a folder; users' images are split in order, the first 80 %
+    for training).
     """
-    if split not in ('train', 'test'):
-        raise DataError(f"split must be 'train' or 'test', got {split!r}")
+    if split not in SPLITS:
+        raise DataError(f'split must be one of {", ".join(map(repr, SPLITS))}, got {split!r}')
     if source == 'procedural':
-        raw = np.load(ensure_default_dataset(n_train, n_test, seed))
-        part = raw[:n_train] if split == 'train' else raw[n_train : n_train + n_test]
+        part = procedural_split(split, n_train, n_test, seed)
     else:
         path = Path(source)
         if not path.exists():
             raise DataError(f"{path} does not exist: pass 'procedural', a 96x96_stem_crops.npy file, or microscopy files")
+        if split == 'test_unseen':
+            raise DataError(f"{source}: the 'test_unseen' split exists only for the procedural source; use 'test'")
         if path.suffix == '.npy':
             part = load_wemd(path, split)
         else:
@@ -230,11 +245,11 @@ def main(argv=None) -> int:
         '--source', default='procedural', help="'procedural', a 96x96_stem_crops.npy path, or microscopy files/folder"
     )
     p.add_argument('--n-train', type=int, default=4000, help='procedural: training images')
-    p.add_argument('--n-test', type=int, default=1000, help='procedural: test images')
+    p.add_argument('--n-test', type=int, default=1000, help="procedural: images in 'test' and in 'test_unseen'")
     p.add_argument('--seed', type=int, default=0)
     args = p.parse_args(argv)
     try:
-        for split in ('train', 'test'):
+        for split in SPLITS if args.source == 'procedural' else SPLITS[:2]:
             x = load_split(args.source, split, n_train=args.n_train, n_test=args.n_test, seed=args.seed)
             print(f'{split}: {len(x)} images {x.shape[1]}x{x.shape[2]}, mean {x.mean():+.3f}, std {x.std():.3f}')
     except DataError as e:
