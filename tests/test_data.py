@@ -150,18 +150,31 @@ def test_prepare_handles_nan_and_rejects_constant_images():
         data.prepare(np.zeros((96, 96)))
 
 
-def test_wemd_loader_split_and_shape_checks(tmp_path):
+def _ids(images: np.ndarray) -> list[int]:
+    return images[:, 0, 0].astype(int).tolist()
+
+
+def test_npy_split_wemd_in_order_other_sizes_shuffled_by_the_seed(tmp_path, monkeypatch):
     assert data.WEMD_SIZE - data.WEMD_TRAIN == 3954
     crops = np.random.default_rng(0).random((50, 96, 96, 1)).astype(np.float32)
-    crops[3, 0, 0, 0] = np.nan
-    path = tmp_path / '96x96_stem_crops.npy'
+    crops[:, 0, 0, 0] = np.arange(50)  # each image's id
+    path = tmp_path / 'crops.npy'
     np.save(path, crops)
-    with pytest.warns(UserWarning, match='80/20'):
-        train = data.load_split(str(path), 'train')
+    with pytest.warns(UserWarning, match='80/20 at random'):
+        train, test = (_ids(data.npy_split(path, split, seed=0)) for split in ('train', 'test'))
+    assert len(train) == 40 and len(test) == 10 and sorted(train + test) == list(range(50))
+    assert test != list(range(40, 50))  # shuffled, not in order
     with pytest.warns(UserWarning):
-        test = data.load_split(str(path), 'test')
-    assert len(train) == 40 and len(test) == 10  # round(50 * 15815 / 19769) = 40, in order
-    np.testing.assert_array_equal(train[0], data.prepare(crops[:1])[0])
+        assert _ids(data.npy_split(path, 'test', seed=0)) == test  # stable for a seed
+        assert _ids(data.npy_split(path, 'test', seed=1)) != test  # another seed, another split
+        np.testing.assert_array_equal(data.load_split(str(path), 'test'), data.prepare(data.npy_split(path, 'test', 0)))
+    monkeypatch.setattr(data, 'WEMD_SIZE', 50)  # the paper's file, in miniature: the ordered split
+    monkeypatch.setattr(data, 'WEMD_TRAIN', 40)
+    assert _ids(data.npy_split(path, 'train', seed=0)) == list(range(40))
+    assert _ids(data.npy_split(path, 'test', seed=1)) == list(range(40, 50))
+
+
+def test_npy_loader_shape_checks(tmp_path):
     bad = tmp_path / 'bad.npy'
     np.save(bad, np.zeros((4, 64, 64, 1)))
     with pytest.raises(data.DataError, match=r'\[N, 96, 96, 1\]'):
@@ -174,9 +187,39 @@ def test_wemd_loader_split_and_shape_checks(tmp_path):
     np.save(bad, np.full((5, 96, 96, 1), np.nan))
     with pytest.raises(data.DataError, match='no usable images'), pytest.warns(UserWarning):
         data.load_split(str(bad), 'train')
+    np.save(bad, np.ones((1, 96, 96)))
+    with pytest.raises(data.DataError, match='one source'), pytest.warns(UserWarning):
+        data.load_split(str(bad), 'train')
     (tmp_path / 'junk.npy').write_bytes(b'not numpy')
     with pytest.raises(data.DataError, match='not a readable'):
         data.load_split(str(tmp_path / 'junk.npy'), 'train')
+    with pytest.raises(data.DataError, match='only for the procedural source'):
+        data.load_split(str(bad), 'test_unseen')
+    with pytest.raises(data.DataError, match="split must be one of 'train', 'test', 'test_unseen'"):
+        data.load_split('procedural', 'validation')
+
+
+def test_microscopy_split_keeps_each_file_on_one_side(tmp_path):
+    tifffile = pytest.importorskip('tifffile')
+    rng = np.random.default_rng(0)
+    for i in range(7):  # file i: 1-4 crops, each crop's pixel [0, 0] = 100 * file + crop
+        rows, cols = 1 + i % 2, 1 + i % 3 // 2 + i % 2
+        image = rng.random((96 * rows, 96 * cols)).astype(np.float32)
+        image[::96, ::96] = 100 * i + np.arange(rows * cols).reshape(rows, cols)
+        tifffile.imwrite(tmp_path / f'{i}.tif', image)
+
+    def files(split, seed):
+        return sorted({v // 100 for v in _ids(data.microscopy_split(tmp_path, split, seed, 1))})
+
+    train, test = files('train', 0), files('test', 0)
+    assert not set(train) & set(test) and sorted(train + test) == list(range(7))
+    assert (len(train), len(test)) == (6, 1)  # round(0.8 * 7) files train
+    assert files('test', 0) == test  # stable for a seed
+    assert len({tuple(files('test', seed)) for seed in range(4)}) > 1  # and changes with it
+    crops = data.microscopy_split(tmp_path, 'train', 0, 1)
+    np.testing.assert_array_equal(data.load_split(str(tmp_path), 'train'), data.prepare(crops))
+    with pytest.raises(data.DataError, match='one source'):
+        data.load_split(str(tmp_path / '0.tif'), 'test')
 
 
 def test_microscopy_files_through_rosettasciio_are_tiled(tmp_path):

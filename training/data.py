@@ -24,6 +24,7 @@ CACHE = ROOT / 'data' / 'cache'
 PROCEDURAL_VERSION = 2
 WEMD_SIZE, WEMD_TRAIN = 19_769, 15_815
 SPLITS = ('train', 'test', 'test_unseen')
+TRAIN_FRACTION = 0.8  # of the source files (or images) of users' data that train
 RSCIIO_READERS = {
     '.dm3': 'digitalmicrograph',
     '.dm4': 'digitalmicrograph',
@@ -129,26 +130,20 @@ def procedural_split(split: str, n_train: int, n_test: int, seed: int) -> np.nda
 
 
 # ---- the paper's data and users' files ------------------------------------------------------------------------------
-def load_wemd(path: Path, split: str) -> np.ndarray:
-    """The paper's `96x96_stem_crops.npy` [N, 96, 96, 1]: ordered split, first 15,815 train and last 3,954 test."""
+def read_npy_crops(path: Path) -> np.ndarray:
+    """A .npy of 96x96 crops, [N, 96, 96, 1] like the paper's `96x96_stem_crops.npy` or [N, 96, 96]: (N, 96, 96),
+    memory-mapped."""
     try:
         x = np.load(path, mmap_mode='r', allow_pickle=False)
     except (ValueError, OSError) as e:
         raise DataError(
             f'{path} is not a readable NumPy .npy array ({e}); expected 96x96_stem_crops.npy of shape [N, 96, 96, 1]'
         ) from e
-    if x.ndim == 3:
-        x = x[..., None]
-    if x.ndim != 4 or x.shape[1:] != (CROP, CROP, 1):
+    if x.ndim == 4 and x.shape[-1] == 1:
+        x = x[..., 0]
+    if x.ndim != 3 or x.shape[1:] != (CROP, CROP):
         raise DataError(f'{path} has shape {list(x.shape)}; expected [N, 96, 96, 1] (or [N, 96, 96]) crops')
-    n_train = WEMD_TRAIN if len(x) == WEMD_SIZE else int(round(len(x) * WEMD_TRAIN / WEMD_SIZE))
-    if len(x) != WEMD_SIZE:
-        warnings.warn(
-            f'{path} holds {len(x)} images, not the 19,769 of WEMD: using the same ordered 80/20 split ({n_train} train)',
-            stacklevel=2,
-        )
-    part = x[:n_train] if split == 'train' else x[n_train:]
-    return np.asarray(part[..., 0], np.float32)
+    return x
 
 
 def _tiles(image: np.ndarray, downsample: int) -> list[np.ndarray]:
@@ -161,15 +156,23 @@ def _tiles(image: np.ndarray, downsample: int) -> list[np.ndarray]:
 
 def load_microscopy(path: Path, downsample: int = 1) -> np.ndarray:
     """Read .dm3/.dm4/.emd/.tif/.hspy files (a file or a folder) with rosettasciio; tile 2-D images into 96x96 crops."""
+    return np.concatenate(load_microscopy_by_file(path, downsample))
+
+
+def load_microscopy_by_file(path: Path, downsample: int = 1) -> list[np.ndarray]:
+    """As `load_microscopy`, one array of crops per file (files in sorted order; a file without a usable image is
+    skipped): the unit that splits keep together, since one file's images may show the same area (stacks, detectors)."""
     files = sorted(p for p in path.rglob('*') if p.suffix.lower() in MICROSCOPY_SUFFIXES) if path.is_dir() else [path]
     if not files:
         raise DataError(f'no microscopy files ({", ".join(MICROSCOPY_SUFFIXES)}) found in {path}')
-    crops = []
+    per_file = []
     for f in files:
-        crops += [t for img in _read_images(f) for t in _tiles(img, downsample)]
-    if not crops:
+        crops = [t for img in _read_images(f) for t in _tiles(img, downsample)]
+        if crops:
+            per_file.append(np.stack(crops).astype(np.float32))
+    if not per_file:
         raise DataError(f'{path}: no 2-D image of at least {CROP}x{CROP} px (after downsampling by {downsample}) was found')
-    return np.stack(crops).astype(np.float32)
+    return per_file
 
 
 def _read_images(path: Path) -> list[np.ndarray]:
@@ -197,6 +200,45 @@ def _read_images(path: Path) -> list[np.ndarray]:
     return images
 
 
+# ---- splitting users' data --------------------------------------------------------------------------------------------
+def grouped_split(groups: np.ndarray, seed: int, split: str) -> np.ndarray:
+    """Indices (ascending) of the items in 'train' or 'test': the groups are shuffled by the seed, the first 80 % of
+    them (rounded, at least one on each side) train and the rest test, so all items of one group land on one side."""
+    ids = np.unique(groups)
+    if len(ids) < 2:
+        raise DataError(
+            f'all {len(groups)} image(s) come from one source, and one source cannot sit on both sides of the train/test '
+            'split: supply at least two files (or, in a .npy, two images)'
+        )
+    order = np.random.default_rng(seed).permutation(ids)
+    n_train_groups = min(len(ids) - 1, max(1, round(TRAIN_FRACTION * len(ids))))
+    in_train = np.isin(groups, order[:n_train_groups])
+    return np.flatnonzero(in_train if split == 'train' else ~in_train)
+
+
+def npy_split(path: Path, split: str, seed: int) -> np.ndarray:
+    """A user's .npy of 96x96 crops: the WEMD file (19,769 crops) keeps the paper's ordered split (first 15,815 train,
+    last 3,954 test); any other size is shuffled by the seed and split 80/20, each crop on its own (source unknown)."""
+    crops = read_npy_crops(path)
+    if len(crops) == WEMD_SIZE:
+        part = crops[:WEMD_TRAIN] if split == 'train' else crops[WEMD_TRAIN:]
+    else:
+        warnings.warn(
+            f'{path} holds {len(crops)} images, not the 19,769 of WEMD: split 80/20 at random (seed {seed}), '
+            'each image on its own',
+            stacklevel=3,
+        )
+        part = crops[grouped_split(np.arange(len(crops)), seed, split)]
+    return np.asarray(part, np.float32)
+
+
+def microscopy_split(path: Path, split: str, seed: int, downsample: int) -> np.ndarray:
+    """Crops of users' microscopy files, split by file: files shuffled by the seed, about 80 % of them train."""
+    per_file = load_microscopy_by_file(path, downsample)
+    groups = np.concatenate([np.full(len(c), i) for i, c in enumerate(per_file)])
+    return np.concatenate(per_file)[grouped_split(groups, seed, split)]
+
+
 def load_split(
     source: str = 'procedural',
     split: str = 'train',
@@ -208,10 +250,14 @@ def load_split(
 ) -> np.ndarray:
     """Prepared images (N, 96, 96) float32 in [-1, 1] of one split: 'train', 'test' or (procedural only) 'test_unseen'.
 
-    source: 'procedural' (the embedded default, generated once and cached: n_train 'train' and n_test 'test' images of
-    the 'seen' scene settings, and n_test 'test_unseen' images of settings training never sees), a
-    `96x96_stem_crops.npy`, or microscopy files (a file or a folder; users' images are split in order, the first 80 %
-    for training).
+    source and its splits:
+      - 'procedural': the embedded default, generated once and cached (seed `seed`): n_train 'train' and n_test 'test'
+        images of the 'seen' scene settings, and n_test 'test_unseen' images of settings training never sees
+        (held-out lattice kinds, all ABF contrast), for measuring generalisation;
+      - a .npy of 96x96 crops: the WEMD file `96x96_stem_crops.npy` (exactly 19,769 crops) keeps the paper's ordered
+        split (first 15,815 train, last 3,954 test); a file of any other size is shuffled by `seed` and split 80/20;
+      - microscopy files (a file or a folder of .dm3/.dm4/.emd/.tif/.hspy, see `load_microscopy`): whole files are
+        shuffled by `seed` and about 80 % of them train, so crops of one file never sit on both sides.
     """
     if split not in SPLITS:
         raise DataError(f'split must be one of {", ".join(map(repr, SPLITS))}, got {split!r}')
@@ -223,12 +269,7 @@ def load_split(
             raise DataError(f"{path} does not exist: pass 'procedural', a 96x96_stem_crops.npy file, or microscopy files")
         if split == 'test_unseen':
             raise DataError(f"{source}: the 'test_unseen' split exists only for the procedural source; use 'test'")
-        if path.suffix == '.npy':
-            part = load_wemd(path, split)
-        else:
-            crops = load_microscopy(path, downsample)
-            cut = int(round(0.8 * len(crops)))
-            part = crops[:cut] if split == 'train' else crops[cut:]
+        part = npy_split(path, split, seed) if path.suffix == '.npy' else microscopy_split(path, split, seed, downsample)
     if len(part) == 0:
         raise DataError(f'{source}: the {split} split is empty; supply more images')
     images = prepare(part, drop_constant=True)
@@ -246,7 +287,7 @@ def main(argv=None) -> int:
     )
     p.add_argument('--n-train', type=int, default=4000, help='procedural: training images')
     p.add_argument('--n-test', type=int, default=1000, help="procedural: images in 'test' and in 'test_unseen'")
-    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--seed', type=int, default=0, help="procedural: the generator's seed; users' data: the split's")
     args = p.parse_args(argv)
     try:
         for split in SPLITS if args.source == 'procedural' else SPLITS[:2]:
