@@ -295,3 +295,14 @@ def test_cli_reports_bad_input_and_exits_non_zero(tmp_path):
         text=True,
     )
     assert proc.returncode == 2 and 'does not exist' in proc.stderr
+    assert data.main(['--source', str(tmp_path / 'x.npy'), '--figure', str(tmp_path / 'x.png')]) == 2
+
+
+def test_cli_draws_the_examples_and_reports_every_split(tmp_path, monkeypatch, capsys):
+    pytest.importorskip('matplotlib')
+    monkeypatch.setattr(data, 'CACHE', tmp_path)
+    figure = tmp_path / 'examples.png'
+    assert data.main(['--n-train', '3', '--n-test', '2', '--figure', str(figure)]) == 0
+    assert figure.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+    out = capsys.readouterr().out
+    assert 'train: 3 images' in out and 'test: 2 images' in out and 'test_unseen: 2 images' in out

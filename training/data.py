@@ -4,6 +4,7 @@ Everything returned by `load_split` is *prepared* the paper's way: non-finite va
 5 x 5 Gaussian kernel (sigma 2.5 px), then each image linearly mapped to [-1, 1]. NumPy/SciPy only (the host imports it).
 
     python -m training.data --source procedural          # build the cached default data set and show its statistics
+    python -m training.data --source procedural --figure docs/procedural_examples.png   # ... and draw examples
     python -m training.data --source path/to/96x96_stem_crops.npy
 """
 
@@ -288,8 +289,16 @@ def main(argv=None) -> int:
     p.add_argument('--n-train', type=int, default=4000, help='procedural: training images')
     p.add_argument('--n-test', type=int, default=1000, help="procedural: images in 'test' and in 'test_unseen'")
     p.add_argument('--seed', type=int, default=0, help="procedural: the generator's seed; users' data: the split's")
+    p.add_argument('--figure', type=Path, help='procedural: also write a PNG grid of example images per scene type')
     args = p.parse_args(argv)
     try:
+        if args.figure and args.source != 'procedural':
+            raise DataError('--figure shows procedural examples: use it with --source procedural')
+        if args.figure:
+            from training.procedural import save_examples
+
+            save_examples(args.figure, args.seed)
+            print(f'wrote {args.figure}')
         for split in SPLITS if args.source == 'procedural' else SPLITS[:2]:
             x = load_split(args.source, split, n_train=args.n_train, n_test=args.n_test, seed=args.seed)
             print(f'{split}: {len(x)} images {x.shape[1]}x{x.shape[2]}, mean {x.mean():+.3f}, std {x.std():.3f}')

@@ -324,3 +324,36 @@ def generate_images(n: int, seed: int, family: str = 'seen') -> np.ndarray:
     for k, sample in enumerate(generate_samples(n, seed, family)):
         images[k] = sample.image
     return images
+
+
+def save_examples(path, seed: int = 0, per_row: int = 8) -> None:
+    """A grey-scale PNG grid of raw examples: one row per scene type of the 'seen' family, then a row of 'unseen'."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    rows = {scene: [] for scene in SCENES}
+    for sample in generate_samples(60 * per_row, seed):
+        if len(rows[sample.scene]) < per_row:
+            rows[sample.scene].append(sample)
+    rows['unseen family'] = list(generate_samples(per_row, seed, 'unseen'))
+    fig, axes = plt.subplots(len(rows), per_row, figsize=(1.6 * per_row, 1.75 * len(rows)))
+    for ax_row, (name, samples) in zip(axes, rows.items()):
+        for ax, sample in zip(ax_row, samples):
+            spacings = ','.join(f'{s:.0f}' for _, s in sample.lattices[:3])
+            ax.imshow(sample.image, cmap='gray', interpolation='nearest')
+            ax.set_title(f'{sample.contrast.upper()} {spacings}px' if spacings else sample.contrast.upper(), fontsize=7)
+            ax.set_xticks([]), ax.set_yticks([])
+        ax_row[0].set_ylabel(name, fontsize=8)
+    fig.suptitle(
+        'procedural STEM images (raw, 96 x 96 px): scene type per row; title: contrast, lattice spacings', fontsize=9
+    )
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format='png', dpi=90)
+    plt.close(fig)
+    Image.open(buffer).convert('L').save(path, optimize=True)  # grey scale: a third of the size of RGBA
