@@ -14,16 +14,21 @@ from model.interpolation import interpolate  # noqa: F401  (re-exported: a compl
 
 
 class GeneratorCompleter:
-    """The trained generator from a checkpoint folder (loads TensorFlow: for the GPU workstation, never the board)."""
+    """The trained generator from a checkpoint (loads Keras on its backend, TensorFlow or JAX: for the GPU workstation,
+    never the board). Batches are padded to the next power of two, so only a few batch shapes are ever compiled."""
 
     def __init__(self, checkpoint: str):
-        if not (Path(checkpoint) / 'generator.keras').is_file():  # fail before the slow TensorFlow import
-            raise FileNotFoundError(f'{checkpoint}/generator.keras not found')
+        path = Path(checkpoint)
+        if not ((path / 'generator.keras').is_file() or (path / 'latest').is_file()):  # fail before the slow Keras import
+            raise FileNotFoundError(f'{checkpoint} holds no generator.keras (nor a checkpoint root with "latest")')
         from training.checkpoint import load_generator
 
         self.model = load_generator(checkpoint)
         self.image_size = int(self.model.inputs[0].shape[1])
 
     def __call__(self, partial_scans: np.ndarray) -> np.ndarray:
-        out = np.asarray(self.model(partial_scans, training=False), np.float32)
+        n = len(partial_scans)
+        padded = np.zeros((1 << max(n - 1, 0).bit_length(), *partial_scans.shape[1:]), np.float32)
+        padded[:n] = partial_scans
+        out = np.asarray(self.model.predict_on_batch(padded), np.float32)[:n]
         return out.reshape(out.shape[:3])

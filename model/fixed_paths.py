@@ -163,6 +163,35 @@ def path_penalty(positions: np.ndarray, geometry: ScanGeometry) -> float:
     return float(step_penalties(off.reshape(-1, geometry.probes_per_segment), geometry).sum())
 
 
+def base_path(name: str, geometry: ScanGeometry) -> np.ndarray:
+    """The T directions (T, 2) of a fixed segment path an actor can clone: 'serpentine' or 'random_walk' (inside)."""
+    if name == 'serpentine':
+        return serpentine(geometry)
+    if name == 'random_walk':
+        return random_walk_inside(geometry, seed=0)
+    raise ValueError(f"unknown base path {name!r}; choose 'serpentine' or 'random_walk'")
+
+
+def perturbed(actions: np.ndarray, rng: np.random.Generator, sigma: float, theta: float = 0.1) -> np.ndarray:
+    """Directions (T, 2) rotated by Ornstein-Uhlenbeck angles (the exploration noise of training); may leave the image."""
+    eps, out = 0.0, []
+    for a in np.asarray(actions, np.float64):
+        eps = eps - theta * eps + sigma * rng.standard_normal()
+        c, s = np.cos(eps), np.sin(eps)
+        out.append([c * a[0] - s * a[1], s * a[0] + c * a[1]])
+    return np.array(out, np.float32)
+
+
+def path_bank(geometry: ScanGeometry, seed: int = 0, walks: int = 512, perturbations: int = 512) -> np.ndarray:
+    """A broad set of valid paths (K, T * P, 2) on which a generator learns to complete any reasonable scan: the spiral,
+    the serpentine, random walks that stay inside, and the serpentine's directions perturbed by rotation noise."""
+    rng = np.random.default_rng(seed)
+    paths = [spiral(geometry), positions_of(serpentine(geometry), geometry)]
+    paths += [positions_of(random_walk_inside(geometry, seed=int(s)), geometry) for s in rng.integers(0, 2**31, walks)]
+    paths += [positions_of(perturbed(serpentine(geometry), rng, sigma=0.3), geometry) for _ in range(perturbations)]
+    return np.stack(paths).astype(np.float32)
+
+
 FIXED_PATHS = {
     'spiral': spiral,
     'serpentine': lambda g: positions_of(serpentine(g), g),

@@ -10,29 +10,13 @@ between calls. Each layer is a standard LSTM (gates i, f, g, o; forget-gate bias
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import keras
+import numpy as np
 from keras import layers
 
 from model.geometry import ScanGeometry
 from model.observation import ACTION_DIM, obs_dim
-
-
-@dataclass(frozen=True)
-class RecurrentSpec:
-    units: int = 256
-    """LSTM units per layer"""
-    depth: int = 2
-    """stacked LSTM layers"""
-
-
-@dataclass(frozen=True)
-class GeneratorSpec:
-    channels: int = 32
-    """channels of the first convolution (the paper's generator: 32, widening to 4x at 1/4 resolution)"""
-    residual_blocks: int = 5
-    """residual blocks of three 3x3 convolutions at 1/4 resolution"""
+from model.specs import GeneratorSpec, RecurrentSpec
 
 
 GATES = (('i', 'sigmoid'), ('f', 'sigmoid'), ('g', 'tanh'), ('o', 'sigmoid'))
@@ -80,25 +64,60 @@ def build_critic(geometry: ScanGeometry, spec: RecurrentSpec = RecurrentSpec()) 
 
 
 def build_generator(geometry: ScanGeometry, spec: GeneratorSpec = GeneratorSpec()) -> keras.Model:
-    """Residual CNN completing a partial scan (H, W, 2: values and mask) into an image (H, W, 1)."""
+    """Residual CNN completing a partial scan (H, W, 2: values and mask) into an image (H, W, 1).
+
+    conv c -> conv 2c /2 -> conv 4c /2 -> residual blocks at 1/4 resolution -> transposed conv 2c x2 -> c x2 -> conv c
+    -> conv 1 (the paper's generator for c = 32, 5 blocks). With `skips`, a U-Net: the features of each encoder
+    resolution (and the partial scan itself) are concatenated to the decoder's at the same resolution.
+    """
     c = spec.channels
     conv = lambda n, stride=1, act='relu': layers.Conv2D(n, 3, strides=stride, padding='same', activation=act)  # noqa: E731
+    up = lambda n: layers.Conv2DTranspose(n, 3, strides=2, padding='same', activation='relu')  # noqa: E731
+    join = lambda x, skip: layers.Concatenate()([x, skip]) if spec.skips else x  # noqa: E731
     s = keras.Input((geometry.image_size, geometry.image_size, 2), name='partial_scan')
-    x = conv(c)(s)
-    x = conv(2 * c, 2)(x)
-    x = conv(4 * c, 2)(x)
+    full = conv(c)(s)
+    half = conv(2 * c, 2)(full)
+    x = conv(4 * c, 2)(half)
     for _ in range(spec.residual_blocks):
         r = conv(4 * c)(x)
         r = conv(4 * c)(r)
         r = conv(4 * c, act=None)(r)
         x = layers.Activation('relu')(layers.Add()([x, r]))
-    x = layers.Conv2DTranspose(2 * c, 3, strides=2, padding='same', activation='relu')(x)
-    x = layers.Conv2DTranspose(c, 3, strides=2, padding='same', activation='relu')(x)
-    x = conv(c)(x)
+    x = up(2 * c)(x)
+    x = up(c)(join(x, half))
+    x = conv(c)(join(x, layers.Concatenate()([full, s]) if spec.skips else full))
     out = layers.Conv2D(1, 3, padding='same', name='completion')(x)
     return keras.Model(s, out, name='generator')
 
 
-def zero_state(spec: RecurrentSpec, batch: int):
-    """Initial (all-zero) recurrent state list for a batch: [h_1, c_1, ..., h_L, c_L]."""
-    return [keras.ops.zeros((batch, spec.units)) for _ in range(2 * spec.depth)]
+def initialise(model: keras.Model, seed: int) -> None:
+    """Draw every weight afresh from its layer's initializer with a NumPy generator.
+
+    Keras initializers draw from each backend's own random generator, so the same seed gives different weights on
+    TensorFlow and JAX; drawn here, a seed gives the same network on every backend. The builders above use only these
+    initializers: Glorot uniform (Keras's default), orthogonal, zeros and ones.
+    """
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        for name in ('kernel', 'bias'):
+            var = getattr(layer, name, None)
+            if var is None:
+                continue
+            init = layer.get_config()[f'{name}_initializer']['class_name']
+            var.assign(_draw(init, tuple(var.shape), rng).astype(np.float32))
+
+
+def _draw(initializer: str, shape: tuple, rng: np.random.Generator) -> np.ndarray:
+    if initializer in ('Zeros', 'Ones'):
+        return np.full(shape, 1.0 if initializer == 'Ones' else 0.0)
+    receptive = int(np.prod(shape[:-2])) if len(shape) > 2 else 1
+    fan_in, fan_out = shape[-2] * receptive, shape[-1] * receptive
+    if initializer == 'GlorotUniform':
+        limit = np.sqrt(6.0 / (fan_in + fan_out))
+        return rng.uniform(-limit, limit, shape)
+    if initializer == 'Orthogonal':
+        rows, cols = int(np.prod(shape[:-1])), shape[-1]
+        q, r = np.linalg.qr(rng.standard_normal((max(rows, cols), min(rows, cols))))
+        q = q * np.sign(np.diag(r))
+        return (q if rows >= cols else q.T).reshape(shape)
+    raise ValueError(f'no NumPy initializer for {initializer!r}')

@@ -1,7 +1,13 @@
-"""The scan environment in NumPy (float32, the same operation order as `model.scan_tf`).
+"""The scan environment in NumPy (float32, the same operation order as `model.scan_ops`).
 
 Used by the board program, the fixed paths, evaluation and tests. See `model.geometry` for the
 coordinate convention and `model.observation` for what the actor sees.
+
+A simulated scan reads a prepared image I (values in [-1, 1]) through a *detector view* (gain, offset): the
+calibrated detector reports gain * I + offset. The view stands for what the calibration measured before the scan
+gets wrong about this specimen (contrast, background); (1, 0) is a perfect calibration. The actor sees these
+calibrated values; the partial scan handed to the generator is normalised by the scan's own samples
+(`normalise_samples`), which makes the completion independent of the view.
 """
 
 from __future__ import annotations
@@ -14,19 +20,22 @@ from model.geometry import ScanGeometry
 from model.observation import encode_observation, initial_observation
 
 F32 = np.float32
+PERFECT_VIEW = (1.0, 0.0)
+"""(gain, offset) of a perfectly calibrated detector"""
 
 
 def unit_directions(actions: np.ndarray) -> np.ndarray:
-    """Actor outputs (..., 2) -> unit directions in float32 (zero vectors -> (0, 1)).
+    """Actor outputs (..., 2) -> unit directions in float32 (|v|^2 <= 1e-24 -> (0, 1)).
 
-    Written with the same float32 operations as `model.scan_tf.unit_directions` so both agree bit for bit.
+    Written with the same float32 operations as `model.scan_ops.unit_directions` so both agree bit for bit (that one
+    takes the root of a safe value so its gradient stays finite at v = 0).
     """
     a = np.asarray(actions, F32)
-    norm = np.sqrt(a[..., 0] * a[..., 0] + a[..., 1] * a[..., 1])
-    ok = norm > F32(1e-12)
-    safe = np.where(ok, norm, F32(1.0))
-    row = np.where(ok, a[..., 0] / safe, F32(0.0))
-    col = np.where(ok, a[..., 1] / safe, F32(1.0))
+    square = a[..., 0] * a[..., 0] + a[..., 1] * a[..., 1]
+    ok = square > F32(1e-24)
+    norm = np.sqrt(np.where(ok, square, F32(1.0)))
+    row = np.where(ok, a[..., 0] / norm, F32(0.0))
+    col = np.where(ok, a[..., 1] / norm, F32(1.0))
     return np.stack([row, col], axis=-1).astype(F32)
 
 
@@ -76,11 +85,30 @@ def sample(image: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, np.nda
     return image[idx[..., 0], idx[..., 1]].astype(F32), idx, off
 
 
+def detector(values: np.ndarray, view=PERFECT_VIEW) -> np.ndarray:
+    """Image values -> what the calibrated detector reports through a view (gain, offset): gain * values + offset."""
+    gain, offset = (F32(v) for v in view)
+    return (gain * np.asarray(values, F32) + offset).astype(F32)
+
+
+def normalise_samples(values: np.ndarray) -> np.ndarray:
+    """A scan's samples (any shape) mapped linearly onto [-1, 1] by their own minimum and maximum (all 0 if constant).
+
+    What the generator sees: a finished scan may use all of its samples, never the image it did not see.
+    """
+    v = np.asarray(values, F32)
+    lo, hi = v.min(), v.max()
+    span = hi - lo
+    if span <= F32(0.0):
+        return np.zeros_like(v)
+    return ((v - lo) * (F32(2.0) / span) - F32(1.0)).astype(F32)
+
+
 def partial_scan(values: np.ndarray, indices: np.ndarray, image_size: int) -> np.ndarray:
-    """Scatter sampled values into an (H, W, 2) array: channel 0 the values (0 elsewhere), channel 1 the mask."""
+    """Scatter a scan's normalised samples into an (H, W, 2) array: channel 0 the values (0 elsewhere), channel 1 the mask."""
     out = np.zeros((image_size, image_size, 2), F32)
     idx = np.asarray(indices).reshape(-1, 2)
-    out[idx[:, 0], idx[:, 1], 0] = np.asarray(values, F32).reshape(-1)
+    out[idx[:, 0], idx[:, 1], 0] = normalise_samples(values).reshape(-1)
     out[idx[:, 0], idx[:, 1], 1] = 1.0
     return out
 
@@ -94,12 +122,13 @@ def step_penalties(off: np.ndarray, geometry: ScanGeometry) -> np.ndarray:
 class ScanEnvironment:
     """One scan, one segment at a time: the interface the host drives with any actor backend.
 
-    `reset(image)` returns x_0; `step(action)` scans the next segment and returns the next observation.
+    `reset(image, view)` returns x_0; `step(action)` scans the next segment and returns the next observation.
     Everything acquired so far stays in the record (positions, values, actions, penalties).
     """
 
     geometry: ScanGeometry
     image: np.ndarray | None = None
+    view: tuple = PERFECT_VIEW
     starts: list = field(default_factory=list)
     actions: list = field(default_factory=list)
     positions: list = field(default_factory=list)
@@ -107,8 +136,8 @@ class ScanEnvironment:
     indices: list = field(default_factory=list)
     penalties: list = field(default_factory=list)
 
-    def reset(self, image: np.ndarray) -> np.ndarray:
-        self.image = np.asarray(image, F32)
+    def reset(self, image: np.ndarray, view=PERFECT_VIEW) -> np.ndarray:
+        self.image, self.view = np.asarray(image, F32), tuple(view)
         self.starts = [np.asarray(self.geometry.start, F32)]
         self.actions, self.positions, self.values, self.indices, self.penalties = [], [], [], [], []
         return initial_observation(self.geometry).astype(F32)
@@ -120,16 +149,15 @@ class ScanEnvironment:
     def step(self, action: np.ndarray, read=None) -> np.ndarray:
         """Scan the segment chosen by `action` and return the observation for the next decision.
 
-        `read(positions) -> values` replaces the image lookup (a real or simulated microscope); by default the
-        environment samples `self.image` at the nearest pixels.
+        `read(positions) -> values` replaces the simulated detector (a real or simulated microscope reporting calibrated
+        values); by default the environment reads `self.image` through `self.view` at the nearest pixels.
         """
         if self.done:
             raise RuntimeError('scan finished: call reset() before step()')
         direction = unit_directions(np.asarray(action, F32))
         pos, nxt = segment_positions(self.starts[-1], direction, self.geometry)
         vals, idx, off = sample(self.image, pos)
-        if read is not None:
-            vals = np.asarray(read(pos), F32)
+        vals = detector(vals, self.view) if read is None else np.asarray(read(pos), F32)
         self.actions.append(np.asarray(action, F32))
         self.positions.append(pos)
         self.values.append(vals)
@@ -142,10 +170,11 @@ class ScanEnvironment:
         return partial_scan(np.array(self.values), np.array(self.indices), self.geometry.image_size)
 
 
-def rollout(image: np.ndarray, actions: np.ndarray, geometry: ScanGeometry) -> dict:
+def rollout(image: np.ndarray, actions: np.ndarray, geometry: ScanGeometry, view=PERFECT_VIEW) -> dict:
     """Scan a whole path of T actions at once: positions, indices, values, penalties, observations, partial scan."""
     positions, starts = path_positions(actions, geometry)
-    values, idx, off = sample(image, positions)
+    image_values, idx, off = sample(image, positions)
+    values = detector(image_values, view)
     obs = encode_observation(values, starts[1:], geometry).astype(F32)
     return {
         'positions': positions,

@@ -1,10 +1,19 @@
-"""Checkpoints: a folder holding the exported models, the training state and a manifest of SHA-256 hashes.
+"""Checkpoints: crash-safe, backend-neutral, verified.
 
-    DIR/config.json         the TrainConfig the run used
-    DIR/actor.keras         live actor (per-step cell), critic.keras, generator.keras
-    DIR/train_state/        tf.train.Checkpoint: every network, optimizer, target, the replay buffer, RNG, counters
-    DIR/extras.json         run facts (iteration, learned fixed path for blind actors, ...)
-    DIR/manifest.json       sha256 of every file above: a truncated or altered file is refused, never loaded silently
+A run keeps its checkpoints under one root (RUN/checkpoint/):
+
+    ROOT/step-00001000/     one complete checkpoint, never changed after it is written:
+        config.json         the TrainConfig the run used
+        actor.keras ...     the live networks as Keras files (actor, critic, critic2 with twin critics, generator)
+        state.npz           the whole training state as arrays: weights, targets, optimizer slots, replay, statistics
+        rng.json            the host random generator's state
+        extras.json         run facts (step, backend, learned fixed path of a blind actor, ...)
+        manifest.json       SHA-256 of every file above: a truncated or altered file is refused, never loaded silently
+    ROOT/latest             the name of the newest complete checkpoint
+
+A save writes a new folder beside the old ones, makes it durable (fsync), renames it into place, then switches `latest`
+to it and keeps the last `KEEP`; a crash at any instant leaves `latest` naming a complete checkpoint. Every loader takes
+either a checkpoint folder or a root. The .keras files and state.npz load under any Keras backend.
 """
 
 from __future__ import annotations
@@ -12,11 +21,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
 
-from training.config import TrainConfig
+import numpy as np
+
+from training.config import ConfigError, TrainConfig
 
 MANIFEST = 'manifest.json'
+LATEST = 'latest'
+KEEP = 3
 
 
 class CheckpointError(RuntimeError):
@@ -31,94 +45,208 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def write_manifest(directory: Path) -> None:
+    """Hash every file of a folder into its manifest (written last, atomically, durably)."""
     directory = Path(directory)
     files = sorted(p for p in directory.rglob('*') if p.is_file() and p.name != MANIFEST and not p.name.endswith('.tmp'))
+    for p in files:
+        _fsync(p)
     manifest = {str(p.relative_to(directory)): _sha256(p) for p in files}
     tmp = directory / (MANIFEST + '.tmp')
     tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True))
+    _fsync(tmp)
     os.replace(tmp, directory / MANIFEST)
+    _fsync(directory)
 
 
-def verify(directory: str | Path) -> dict:
-    """Check every file against the manifest; raise CheckpointError saying what is wrong and what to do."""
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise CheckpointError(f'checkpoint folder {directory} does not exist: train first (make train) or pass --checkpoint')
+def resolve(path: str | Path) -> Path:
+    """The newest complete checkpoint under a root (via `latest`), or a checkpoint folder itself (an exported one)."""
+    path = Path(path)
+    latest = path / LATEST
+    if latest.is_file():
+        return path / latest.read_text().strip()
+    if (path / MANIFEST).is_file():
+        return path
+    if not path.is_dir():
+        raise CheckpointError(f'checkpoint folder {path} does not exist: train first (make train) or pass --checkpoint')
+    raise CheckpointError(f'{path / MANIFEST} is missing: {path} is not a complete checkpoint (was training interrupted?)')
+
+
+def verify(path: str | Path) -> Path:
+    """Check every file against the manifest; returns the checkpoint folder or raises CheckpointError saying what to do."""
+    directory = resolve(path)
     manifest_path = directory / MANIFEST
     if not manifest_path.is_file():
-        raise CheckpointError(f'{manifest_path} is missing: {directory} is not a complete checkpoint (was training interrupted?)')
+        raise CheckpointError(f'{manifest_path} is missing: {directory} is not a complete checkpoint')
     try:
         manifest = json.loads(manifest_path.read_text())
     except json.JSONDecodeError as e:
         raise CheckpointError(f'{manifest_path} is corrupt ({e}); restore the folder or train again') from e
     for name, digest in manifest.items():
-        path = directory / name
-        if not path.is_file():
-            raise CheckpointError(f'checkpoint file {path} is missing; restore the folder or train again')
-        if _sha256(path) != digest:
-            raise CheckpointError(f'checkpoint file {path} is corrupt (SHA-256 differs from {MANIFEST}); restore it or train again')
-    return manifest
+        file = directory / name
+        if not file.is_file():
+            raise CheckpointError(f'checkpoint file {file} is missing; restore the folder or train again')
+        if _sha256(file) != digest:
+            raise CheckpointError(f'checkpoint file {file} is corrupt (SHA-256 differs from {MANIFEST}); restore it or train again')
+    return directory
 
 
-def load_config(directory: str | Path) -> TrainConfig:
-    verify(directory)
-    return TrainConfig.from_dict(json.loads((Path(directory) / 'config.json').read_text()))
+def load_config(path: str | Path) -> TrainConfig:
+    directory = verify(path)
+    try:
+        return TrainConfig.from_dict(json.loads((directory / 'config.json').read_text()))
+    except ConfigError as e:
+        raise CheckpointError(f'{directory / "config.json"}: {e}') from e
 
 
-def load_extras(directory: str | Path) -> dict:
-    verify(directory)
-    path = Path(directory) / 'extras.json'
-    return json.loads(path.read_text()) if path.is_file() else {}
+def load_extras(path: str | Path) -> dict:
+    directory = verify(path)
+    file = directory / 'extras.json'
+    return json.loads(file.read_text()) if file.is_file() else {}
 
 
-def load_model(directory: str | Path, name: str):
+def load_model(path: str | Path, name: str):
     import keras
 
-    verify(directory)
-    path = Path(directory) / f'{name}.keras'
-    if not path.is_file():
-        raise CheckpointError(f'{path} is missing from the checkpoint')
-    return keras.models.load_model(path, compile=False)
+    directory = verify(path)
+    file = directory / f'{name}.keras'
+    if not file.is_file():
+        raise CheckpointError(f'{file} is missing from the checkpoint')
+    return keras.models.load_model(file, compile=False)
 
 
-def load_actor(directory: str | Path):
+def load_actor(path: str | Path):
     """The trained actor: a per-step cell (x, h_1, c_1, ...) -> (action, h_1', c_1', ...)."""
-    return load_model(directory, 'actor')
+    return load_model(path, 'actor')
 
 
-def load_critic(directory: str | Path):
-    return load_model(directory, 'critic')
-
-
-def load_generator(directory: str | Path):
+def load_generator(path: str | Path):
     """The trained generator: partial scans (N, H, W, 2) -> completions (N, H, W, 1)."""
-    return load_model(directory, 'generator')
+    return load_model(path, 'generator')
 
 
-def save(agent, directory: str | Path, extras: dict | None = None) -> None:
-    """Write the training state, the exported models and the manifest (the manifest last, so a crash leaves no valid one)."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / MANIFEST).unlink(missing_ok=True)
-    for old in (directory / 'train_state').glob('*') if (directory / 'train_state').is_dir() else []:
-        old.unlink()
-    agent.checkpoint().write(str(directory / 'train_state' / 'state'))
-    agent.actor.save(directory / 'actor.keras')
-    agent.critic.save(directory / 'critic.keras')
-    agent.generator.save(directory / 'generator.keras')
-    (directory / 'config.json').write_text(agent.cfg.to_json())
-    (directory / 'extras.json').write_text(json.dumps({'iteration': int(agent.iteration_count.numpy()), **(extras or {})}, indent=2))
-    write_manifest(directory)
+# ---- the training state as flat arrays -------------------------------------------------------------------------------
+def flatten(tree, prefix: str = '') -> dict:
+    """A nested dict/list of arrays -> {'a/0/b': array}."""
+    if isinstance(tree, dict):
+        return {k: v for key in tree for k, v in flatten(tree[key], f'{prefix}{key}/').items()}
+    if isinstance(tree, (list, tuple)):
+        return {k: v for i, item in enumerate(tree) for k, v in flatten(item, f'{prefix}{i}/').items()}
+    return {prefix.rstrip('/'): np.asarray(tree)}
 
 
-def restore(agent, directory: str | Path) -> int:
-    """Load the full training state into `agent` (built with the same config); returns the iteration reached."""
-    verify(directory)
-    saved = json.loads((Path(directory) / 'config.json').read_text())
-    if saved != json.loads(agent.cfg.to_json()):
-        diff = sorted(k for k in saved if saved[k] != agent.cfg.to_dict().get(k))
+def unflatten_like(template, arrays: dict, prefix: str = ''):
+    """Fill a nested structure shaped like `template` from flat arrays, checking every key, shape and dtype."""
+    if isinstance(template, dict):
+        return {key: unflatten_like(template[key], arrays, f'{prefix}{key}/') for key in template}
+    if isinstance(template, (list, tuple)):
+        return [unflatten_like(item, arrays, f'{prefix}{i}/') for i, item in enumerate(template)]
+    key = prefix.rstrip('/')
+    if key not in arrays:
+        raise CheckpointError(f'training state lacks {key}: the checkpoint belongs to another kind of run')
+    value, want = arrays[key], np.asarray(template)
+    if value.shape != want.shape or value.dtype.kind != want.dtype.kind:
+        raise CheckpointError(f'training state {key} is {value.dtype}{list(value.shape)}, expected {want.dtype}{list(want.shape)}')
+    return value.astype(want.dtype)  # counters are int32 on JAX, int64 on TensorFlow
+
+
+def save(trainer, state: dict, rng: np.random.Generator, root: str | Path, extras: dict | None = None) -> Path:
+    """Write a complete checkpoint of `state` under `root` and switch `latest` to it; returns its folder."""
+    import keras
+
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    for stale in root.glob('.tmp-*'):
+        shutil.rmtree(stale, ignore_errors=True)
+    arrays = flatten(state)
+    step = int(arrays['step'])
+    name = f'step-{step:08d}'
+    tmp = root / f'.tmp-{name}'
+    tmp.mkdir()
+    trainer.load_weights(state)
+    for model_name, model in trainer.models().items():
+        model.save(tmp / f'{model_name}.keras')
+    np.savez(tmp / 'state.npz', **arrays)
+    (tmp / 'rng.json').write_text(json.dumps(rng.bit_generator.state))
+    (tmp / 'config.json').write_text(trainer.cfg.to_json())
+    (tmp / 'extras.json').write_text(json.dumps({'step': step, 'backend': keras.backend.backend(), **(extras or {})}, indent=2))
+    write_manifest(tmp)
+    final = root / name
+    if final.exists():  # the same step saved again (a resumed run that stopped where it started)
+        shutil.rmtree(final)
+    os.replace(tmp, final)
+    _fsync(root)
+    pointer = root / (LATEST + '.tmp')
+    pointer.write_text(name)
+    _fsync(pointer)
+    os.replace(pointer, root / LATEST)
+    _fsync(root)
+    for old in sorted(p for p in root.glob('step-*') if p.is_dir())[:-KEEP]:
+        shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def restore(trainer, root: str | Path) -> tuple[dict, np.random.Generator]:
+    """The training state and host random generator of the newest checkpoint, for a trainer built with the same config."""
+    directory = verify(root)
+    saved = json.loads((directory / 'config.json').read_text())
+    if saved != json.loads(trainer.cfg.to_json()):
+        diff = sorted(k for k in saved if saved[k] != trainer.cfg.to_dict().get(k))
         raise CheckpointError(f'checkpoint {directory} was trained with a different config (keys {diff}); resume with the same config')
-    status = agent.checkpoint().read(str(Path(directory) / 'train_state' / 'state'))
-    status.assert_existing_objects_matched()
-    return int(agent.iteration_count.numpy())
+    with np.load(directory / 'state.npz') as f:
+        arrays = dict(f)
+    state = unflatten_like(trainer.backend.to_numpy(trainer.initial_state()), arrays)
+    rng = np.random.default_rng()
+    rng.bit_generator.state = json.loads((directory / 'rng.json').read_text())
+    return state, rng
+
+
+def export(path: str | Path, destination: str | Path, with_state: bool = False) -> Path:
+    """Copy a verified checkpoint's networks, config and extras (and with `with_state` its training state) into a new
+    checkpoint folder with its own manifest: what to ship or commit (checkpoints/small is one)."""
+    source = verify(path)
+    destination = Path(destination)
+    destination.mkdir(parents=True, exist_ok=True)
+    skip = {MANIFEST} | (set() if with_state else {'state.npz', 'rng.json'})
+    for file in source.iterdir():
+        if file.is_file() and file.name not in skip:
+            shutil.copy2(file, destination / file.name)
+    write_manifest(destination)
+    return destination
+
+
+def main(argv=None) -> int:
+    """`python -m training.checkpoint export RUN/checkpoint DEST [--with-state]`; `... verify PATH`."""
+    import argparse
+    import sys
+
+    p = argparse.ArgumentParser(prog='python -m training.checkpoint', description='Verify or export a checkpoint.')
+    sub = p.add_subparsers(dest='command', required=True)
+    v = sub.add_parser('verify', help='check every file of a checkpoint against its manifest')
+    v.add_argument('path')
+    e = sub.add_parser('export', help="copy a checkpoint's networks (and optionally its training state) to a new folder")
+    e.add_argument('path')
+    e.add_argument('destination')
+    e.add_argument('--with-state', action='store_true', help='also the training state, so the copy can be resumed')
+    args = p.parse_args(argv)
+    try:
+        if args.command == 'verify':
+            print(f'{verify(args.path)}: complete, every file matches its manifest')
+        else:
+            print(f'exported to {export(args.path, args.destination, args.with_state)}')
+    except CheckpointError as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())

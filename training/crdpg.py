@@ -1,54 +1,70 @@
-"""Cooperative recurrent deterministic policy gradients (CRDPG, the paper's Algorithm 1), one iteration at a time.
+"""Cooperative recurrent deterministic policy gradients (CRDPG, the paper's Algorithm 1), written once in `keras.ops`.
 
-Each iteration (all inside one compiled `tf.function`):
-  1. act out `rollouts_per_iteration` new scans with the live actor plus decaying OU rotation noise and store the complete
-     histories in the replay buffer (a history is the image id, its flip/rotation and the T directions taken; the
-     observations are recomputed exactly from those by the deterministic environment);
+A run is a sequence of phases, each a pure compiled step `(state, draws, images) -> (state, metrics)`:
+
+  pretrain   the generator learns on a broad bank of valid paths (fixed paths, random inside walks, perturbations), so it
+             completes any reasonable scan before the actor starts exploring
+  clone      the actor learns to reproduce the base fixed path (behaviour cloning), so CRDPG starts where that path is
+  crdpg      the paper's iteration, with TD3's options (twin critics, target-policy smoothing, delayed actor)
+  finetune   the generator learns on the noise-free policy's own paths
+  fixed      (fixed-path baselines) the generator learns on one fixed path
+
+The paper's algorithm is the crdpg phase alone (every other phase has 0 iterations by default). One CRDPG iteration:
+  1. act out `rollouts_per_iteration` new scans with the live actor plus decaying Ornstein-Uhlenbeck rotation noise, store
+     their histories (image id, augmentation, detector view, the T unit directions taken; observations are recomputed
+     exactly from those by the deterministic environment);
   2. replay N histories; the generator completes their partial scans, L_G = MSE per image;
   3. step losses L_t = E_t + delta_{tT} clip(L_G) / L_avg;
-  4. critic targets y_t = L_t + gamma Q'(H_Q(t), x_{t+1}, mu'(H_mu(t), x_{t+1})), the target networks stepping from the live
-     networks' recurrent states H; critic minimises 1/(2T) sum (y_t - Q_t)^2, actor minimises 1/T sum Q(h_t, mu(h_t)) (BPTT),
-     generator minimises L_G;
+  4. critic targets y_t = L_t + gamma Q'(H_Q(t), x_{t+1}, mu'(H_mu(t), x_{t+1})), the target networks stepping from the
+     live networks' recurrent states H; critic minimises 1/(2T) sum (y_t - Q_t)^2, actor minimises 1/T sum Q(h_t, mu(h_t))
+     (BPTT), generator minimises L_G;
   5. target networks <- EMA of live ones; L_avg and the running mean square <- EMA of this batch's L_G.
-
 Indexing: decision t = 0..T-1 sees x_t (x_0 = zeros) and takes a_t; its segment yields x_{t+1} and penalty E_{t+1}, so
 step t's loss is E_{t+1} (+ the generator term at t = T-1).
+
+All randomness is drawn on the host by a NumPy generator (`draws`) and passed in, so the two backends see the same
+random streams and a run resumes exactly from its saved state. `training.backend` holds the per-backend gradient step.
 """
 
 from __future__ import annotations
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
-from model import scan_tf
-from model.networks import build_actor, build_critic, build_generator
+from model import fixed_paths, scan_ops
+from model.networks import build_actor, build_critic, build_generator, initialise
+from training.augment import augment
+from training.backend import Backend
 from training.config import TrainConfig
-from training.pipeline import augment_tf
-from training.policy import act, blind, unroll
+from training.policy import blind, cell_step, closed_loop, ou_angles, unroll, zero_state
 
 
 class GeneratorSchedule(keras.optimizers.schedules.LearningRateSchedule):
-    """lr0 * decay**(5 m / M) * sawtooth(m): the sawtooth falls linearly from 1 to `cycle_min` every `period` iterations."""
+    """lr0 * decay**(5 m / M) * sawtooth(m): the sawtooth falls linearly from 1 to `cycle_min` every `period` updates."""
 
     def __init__(self, lr0: float, iterations: int, decay: float, cycle: float, cycle_min: float):
-        self.lr0, self.iterations, self.decay, self.cycle, self.cycle_min = lr0, iterations, decay, cycle, cycle_min
+        self.lr0, self.iterations, self.decay, self.cycle, self.cycle_min = lr0, max(iterations, 1), decay, cycle, cycle_min
 
     def __call__(self, step):
-        m = tf.cast(step, tf.float32)
+        m = ops.cast(step, 'float32')
         period = max(self.cycle * self.iterations, 1.0)
-        phase = m / period - tf.floor(m / period)
+        phase = m / period - ops.floor(m / period)
         sawtooth = 1.0 - (1.0 - self.cycle_min) * phase
-        return self.lr0 * tf.pow(self.decay, 5.0 * m / self.iterations) * sawtooth
+        return self.lr0 * ops.power(self.decay, 5.0 * m / self.iterations) * sawtooth
 
     def get_config(self):
         return dict(lr0=self.lr0, iterations=self.iterations, decay=self.decay, cycle=self.cycle, cycle_min=self.cycle_min)
 
 
-def ema_update(target: keras.Model, live: keras.Model, beta: float):
-    """target <- beta * target + (1 - beta) * live, for every weight."""
-    for t, s in zip(target.weights, live.weights):
-        t.assign(beta * t + (1.0 - beta) * s)
+def ema(target: list, live: list, beta: float) -> list:
+    """target <- beta * target + (1 - beta) * live, weight by weight."""
+    return [beta * t + (1.0 - beta) * s for t, s in zip(target, live)]
+
+
+def select(flag, new: list, old: list) -> list:
+    """new where flag (a scalar boolean) else old, weight by weight: a conditional update inside a compiled step."""
+    return [ops.where(flag, n, o) for n, o in zip(new, old)]
 
 
 def step_losses(penalties, loss_g, loss_mean, loss_mean_square, clip_sigmas: float):
@@ -56,185 +72,376 @@ def step_losses(penalties, loss_g, loss_mean, loss_mean_square, clip_sigmas: flo
 
     penalties: (N, T) over-edge penalties E_1..E_T; loss_g: (N,) generator MSE per history.
     """
-    std = tf.sqrt(tf.maximum(loss_mean_square - tf.square(loss_mean), 0.0))
-    clipped = tf.minimum(loss_g, loss_mean + clip_sigmas * std)
+    std = ops.sqrt(ops.maximum(loss_mean_square - ops.square(loss_mean), 0.0))
+    clipped = ops.minimum(loss_g, loss_mean + clip_sigmas * std)
     T = penalties.shape[1]
-    return penalties + tf.one_hot(T - 1, T) * (clipped / loss_mean)[:, None]
+    return penalties + ops.one_hot(T - 1, T) * (clipped / loss_mean)[:, None]
 
 
-class CRDPG(tf.Module):
-    """Actor, critic, their targets, the generator, the replay buffer and the loss statistics, with one `iteration()`."""
+def mse_per_image(completions, images):
+    return ops.mean(ops.square(completions[..., 0] - images), axis=(1, 2))
 
-    def __init__(self, cfg: TrainConfig, train_images: np.ndarray, strategy: tf.distribute.Strategy | None = None):
-        super().__init__(name='crdpg')
+
+class CRDPG:
+    """The networks, their optimizers and the phases of a run; the training state itself is an explicit dict of arrays.
+
+    `fixed_positions` (P, 2) makes this a fixed-path baseline: the generator alone, pretrained like the adaptive one, then
+    trained on that path for the same number of updates as the adaptive run's generator.
+    """
+
+    def __init__(self, cfg: TrainConfig, backend: Backend | None = None, fixed_positions: np.ndarray | None = None):
         self.cfg, self.geometry = cfg, cfg.geometry
-        self.strategy = strategy or tf.distribute.get_strategy()
-        if cfg.batch_size % self.strategy.num_replicas_in_sync:
-            raise ValueError(f'batch_size {cfg.batch_size} must divide by {self.strategy.num_replicas_in_sync} replicas')
-        g, T = self.geometry, self.geometry.segments
-        # Host-side state: the dataset, the replay buffer, the random generator, the iteration counter.
-        self.images = tf.Variable(np.asarray(train_images, np.float32), trainable=False, name='train_images')
-        self.rng = tf.random.Generator.from_seed(cfg.seed)
-        cap = cfg.replay_capacity
-        self.replay_image = tf.Variable(tf.zeros([cap], tf.int32), trainable=False)
-        self.replay_flip = tf.Variable(tf.zeros([cap], tf.int32), trainable=False)
-        self.replay_actions = tf.Variable(tf.zeros([cap, T, 2]), trainable=False)
-        self.replay_size = tf.Variable(0, trainable=False)
-        self.replay_next = tf.Variable(0, trainable=False)
-        self.iteration_count = tf.Variable(0, dtype=tf.int64, trainable=False)
-        with self.strategy.scope():
-            keras.utils.set_random_seed(cfg.seed)
-            self.actor, self.critic = build_actor(g, cfg.actor), build_critic(g, cfg.critic)
-            self.actor_target, self.critic_target = build_actor(g, cfg.actor), build_critic(g, cfg.critic)
-            self.actor_target.set_weights(self.actor.get_weights())
-            self.critic_target.set_weights(self.critic.get_weights())
-            self.generator = build_generator(g, cfg.generator)
-            self.actor_opt = keras.optimizers.Adam(cfg.actor_lr)
-            self.critic_opt = keras.optimizers.Adam(cfg.critic_lr)
-            self.generator_opt = keras.optimizers.Adam(
-                GeneratorSchedule(cfg.generator_lr, cfg.iterations, cfg.generator_lr_decay, cfg.generator_lr_cycle, cfg.generator_lr_cycle_min)
-            )
-            for opt, model in ((self.actor_opt, self.actor), (self.critic_opt, self.critic), (self.generator_opt, self.generator)):
-                opt.build(model.trainable_variables)
-            self.loss_mean = tf.Variable(0.0, trainable=False)
-            self.loss_mean_square = tf.Variable(0.0, trainable=False)
-
-    # ---- acting -------------------------------------------------------------------------------------------------
-    def _noise_sigma(self):
-        progress = tf.cast(self.iteration_count, tf.float32) / float(self.cfg.iterations)
-        return self.cfg.ou_sigma * tf.maximum(1.0 - progress, 0.0)
-
-    def _gather_images(self, image_ids, flips):
-        return augment_tf(tf.gather(self.images, image_ids), flips)
-
-    def _collect(self):
-        """Act out new scans with exploration noise and store their histories."""
-        n = self.cfg.rollouts_per_iteration
-        image_ids = self.rng.uniform([n], 0, tf.shape(self.images)[0], dtype=tf.int32)
-        flips = self.rng.uniform([n], 0, 8, dtype=tf.int32)
-        directions = act(
-            self.actor,
-            self._gather_images(image_ids, flips),
-            self.geometry,
-            blind_actor=self.cfg.actor_mode == 'blind',
-            noise=(self.rng, self._noise_sigma(), self.cfg.ou_theta),
+        self.backend = backend or Backend(cfg.distribute)
+        if cfg.batch_size % self.backend.devices:
+            raise ValueError(f'batch_size {cfg.batch_size} must divide by the {self.backend.devices} devices')
+        self.fixed_positions = None if fixed_positions is None else np.asarray(fixed_positions, np.float32)
+        g = self.geometry
+        self.generator = build_generator(g, cfg.generator)
+        self.generator_schedule = GeneratorSchedule(
+            cfg.generator_lr, cfg.generator_updates, cfg.generator_lr_decay, cfg.generator_lr_cycle, cfg.generator_lr_cycle_min
         )
-        slots = (self.replay_next + tf.range(n)) % self.cfg.replay_capacity
-        self.replay_image.scatter_nd_update(slots[:, None], image_ids)
-        self.replay_flip.scatter_nd_update(slots[:, None], flips)
-        self.replay_actions.scatter_nd_update(slots[:, None], directions)
-        self.replay_next.assign((self.replay_next + n) % self.cfg.replay_capacity)
-        self.replay_size.assign(tf.minimum(self.replay_size + n, self.cfg.replay_capacity))
+        self.generator_opt = keras.optimizers.Adam(self.generator_schedule)
+        self.generator_opt.build(self.generator.trainable_variables)
+        self.actor = build_actor(g, cfg.actor)
+        self.critics = [build_critic(g, cfg.critic) for _ in range(2 if cfg.twin_critics else 1)]
+        self.actor_opt, self.clone_opt = keras.optimizers.Adam(cfg.actor_lr), keras.optimizers.Adam(1e-3)
+        self.critic_opts = [keras.optimizers.Adam(cfg.critic_lr) for _ in self.critics]
+        for opt, model in ((self.actor_opt, self.actor), (self.clone_opt, self.actor), *zip(self.critic_opts, self.critics)):
+            opt.build(model.trainable_variables)
+        self.bank = fixed_paths.path_bank(g, seed=cfg.seed) if cfg.pretrain_iterations else None
+        self.base_directions = fixed_paths.base_path(cfg.base_path, g) if cfg.clone_iterations else None
+        self._compiled = {}
 
-    # ---- learning -----------------------------------------------------------------------------------------------
-    def _replica_update(self, images, actions):
-        """Gradients for this replica's share of the replayed batch; the optimizers all-reduce them across replicas."""
-        cfg, g, T = self.cfg, self.geometry, self.geometry.segments
-        global_batch = float(cfg.batch_size)
-        scan = scan_tf.scan_paths(images, actions, g)
-        x_next = scan['observations']  # x_1 .. x_T
-        x = tf.concat([tf.zeros_like(x_next[:, :1]), x_next[:, :-1]], axis=1)  # x_0 .. x_{T-1}
-        seen = blind(x, g) if cfg.actor_mode == 'blind' else x
-        with tf.GradientTape(persistent=True) as tape:
-            completion = self.generator(scan['partial_scan'], training=True)[..., 0]
-            loss_g = tf.reduce_mean(tf.square(completion - images), axis=[1, 2])  # L_G per history
-            mu, actor_states = unroll(self.actor, seen)
-            q, critic_states = unroll(self.critic, tf.concat([x, actions], -1))
-            q_mu, _ = unroll(self.critic, tf.concat([x, scan_tf.unit_directions(mu)], -1))
-            norm = tf.sqrt(tf.reduce_sum(tf.square(mu), -1) + 1e-12)
-            actor_loss = tf.reduce_sum(tf.reduce_mean(q_mu[..., 0], 1) + cfg.action_norm_weight * tf.reduce_mean(tf.square(norm - 1.0), 1))
-            generator_loss = tf.reduce_sum(loss_g)
-            # step losses and targets (no gradient flows through the targets)
-            step_loss = step_losses(scan['penalties'], tf.stop_gradient(loss_g), self.loss_mean, self.loss_mean_square, cfg.clip_sigmas)
-            y = step_loss + cfg.gamma * self._bootstrap(x_next, actor_states, critic_states)
-            critic_loss = tf.reduce_sum(tf.reduce_sum(tf.square(tf.stop_gradient(y) - q[..., 0]), 1) / (2.0 * T))
-        for loss, model, opt in (
-            (actor_loss, self.actor, self.actor_opt),
-            (critic_loss, self.critic, self.critic_opt),
-            (generator_loss, self.generator, self.generator_opt),
-        ):
-            grads = tape.gradient(loss, model.trainable_variables)
-            opt.apply([gr / global_batch for gr in grads], model.trainable_variables)
-        del tape
-        return {
-            'loss_g_sum': generator_loss,
-            'loss_g_square_sum': tf.reduce_sum(tf.square(loss_g)),
-            'critic_loss_sum': critic_loss,
-            'actor_loss_sum': actor_loss,
-            'q_sum': tf.reduce_sum(tf.reduce_mean(q[..., 0], 1)),
-            'penalty_sum': tf.reduce_sum(scan['penalties']),
-        }
-
-    def _bootstrap(self, x_next, actor_states, critic_states):
-        """Q'(H_Q(t), x_{t+1}, mu'(H_mu(t), x_{t+1})) for t < T-1, and 0 after the last decision (terminal)."""
-        g, T = self.geometry, self.geometry.segments
-        flat = lambda z: tf.reshape(z[:, : T - 1], [-1, z.shape[-1]])  # noqa: E731  (N, T-1, D) -> (N (T-1), D)
-        n = tf.shape(x_next)[0]
-        xs = flat(x_next)
-        seen = blind(xs, g) if self.cfg.actor_mode == 'blind' else xs
-        mu_target, *_ = self.actor_target([seen, *[flat(tf.stop_gradient(s)) for s in actor_states]])
-        q_target, *_ = self.critic_target(
-            [tf.concat([xs, scan_tf.unit_directions(mu_target)], -1), *[flat(tf.stop_gradient(s)) for s in critic_states]]
+    # ---- the state ----------------------------------------------------------------------------------------------------
+    def initial_state(self, seed: int | None = None) -> dict:
+        """Every array a run needs to continue exactly (weights, targets, optimizer slots, replay, statistics, counters),
+        with freshly drawn weights for `seed` (default: the config's). The same seed gives the same state on every backend."""
+        seed = self.cfg.seed if seed is None else seed
+        for k, model in enumerate((self.generator, self.actor, *self.critics)):
+            initialise(model, seed=seed * 100 + k)
+        fresh = lambda v: ops.convert_to_tensor(np.array(v))  # noqa: E731  (a buffer of its own: JAX donates the state)
+        weights = lambda model: [fresh(v) for v in model.trainable_variables]  # noqa: E731
+        slots = lambda opt: [fresh(v) for v in opt.variables]  # noqa: E731
+        cfg, T = self.cfg, self.geometry.segments
+        state = {'step': fresh(np.int32(0)), 'generator': weights(self.generator), 'generator_opt': slots(self.generator_opt)}
+        if self.fixed_positions is not None:
+            return state
+        state.update(
+            actor=weights(self.actor),
+            actor_target=weights(self.actor),
+            actor_opt=slots(self.actor_opt),
+            clone_opt=slots(self.clone_opt),
+            critics=[weights(c) for c in self.critics],
+            critic_targets=[weights(c) for c in self.critics],
+            critic_opts=[slots(o) for o in self.critic_opts],
+            replay={
+                'image': fresh(np.zeros(cfg.replay_capacity, np.int32)),
+                'augment': fresh(np.zeros(cfg.replay_capacity, np.int32)),
+                'view': fresh(np.zeros((cfg.replay_capacity, 2), np.float32)),
+                'directions': fresh(np.zeros((cfg.replay_capacity, T, 2), np.float32)),
+            },
+            loss_mean=fresh(np.float32(0.0)),
+            loss_mean_square=fresh(np.float32(0.0)),
         )
-        q_target = tf.reshape(q_target, tf.stack([n, T - 1]))
-        return tf.concat([q_target, tf.zeros_like(q_target[:, :1])], axis=1)
+        return state
 
-    def _replayed_batch(self):
-        idx = self.rng.uniform([self.cfg.batch_size], 0, self.replay_size, dtype=tf.int32)
-        images = self._gather_images(tf.gather(self.replay_image, idx), tf.gather(self.replay_flip, idx))
-        return images, tf.gather(self.replay_actions, idx)
+    def with_config(self, cfg: TrainConfig) -> CRDPG:
+        """This trainer under a config that differs only in its seed (a member of a several-seed run), for saving."""
+        other = object.__new__(CRDPG)
+        other.__dict__.update(self.__dict__, cfg=cfg)
+        return other
 
-    def _split(self, tensor):
-        per = self.cfg.batch_size // self.strategy.num_replicas_in_sync
-        return self.strategy.experimental_distribute_values_from_function(
-            lambda ctx: tensor[ctx.replica_id_in_sync_group * per : (ctx.replica_id_in_sync_group + 1) * per]
-        )
+    def models(self) -> dict:
+        """The networks a checkpoint exports as .keras files, by name."""
+        if self.fixed_positions is not None:
+            return {'generator': self.generator}
+        critics = {'critic' if k == 0 else f'critic{k + 1}': c for k, c in enumerate(self.critics)}
+        return {'actor': self.actor, **critics, 'generator': self.generator}
 
-    @tf.function
-    def iteration(self):
-        """One CRDPG iteration. Returns batch-mean metrics."""
+    def extras(self, state: dict) -> dict:
+        """Facts a checkpoint records beside the state: a fixed run's probe positions, a blind actor's learned path."""
+        if self.fixed_positions is not None:
+            return {'fixed_positions': self.fixed_positions.tolist()}
+        if self.cfg.actor_mode == 'blind':
+            return {'learned_path': learned_path(self, state).tolist()}
+        return {}
+
+    def load_weights(self, state: dict) -> None:
+        """Copy the live weights of a state into the Keras models (for saving them as .keras files, or acting)."""
+        pairs = [(self.generator, state['generator'])]
+        if 'actor' in state:
+            pairs += [(self.actor, state['actor']), *zip(self.critics, state['critics'])]
+        for model, values in pairs:
+            for var, value in zip(model.trainable_variables, values):
+                var.assign(np.array(value))  # a copy: the state's own buffers are donated to the next step
+
+    # ---- phases -------------------------------------------------------------------------------------------------------
+    def phases(self) -> list[tuple[str, int]]:
         cfg = self.cfg
-        self._collect()
-        images, actions = self._replayed_batch()
-        first = tf.equal(self.iteration_count, 0)
-        if first:  # Initialise the running loss statistics from the untrained generator's losses.
-            scan = scan_tf.scan_paths(images, actions, self.geometry)
-            l0 = tf.reduce_mean(tf.square(self.generator(scan['partial_scan'])[..., 0] - images), axis=[1, 2])
-            self.loss_mean.assign(tf.reduce_mean(l0))
-            self.loss_mean_square.assign(tf.reduce_mean(tf.square(l0)))
-        per_replica = self.strategy.run(self._replica_update, args=(self._split(images), self._split(actions)))
-        sums = {k: self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None) for k, v in per_replica.items()}
-        ema_update(self.actor_target, self.actor, cfg.target_decay)
-        ema_update(self.critic_target, self.critic, cfg.target_decay)
+        if self.fixed_positions is not None:
+            return [('pretrain', cfg.pretrain_iterations), ('fixed', cfg.iterations + cfg.finetune_iterations)]
+        return [('pretrain', cfg.pretrain_iterations), ('clone', cfg.clone_iterations), ('crdpg', cfg.iterations), ('finetune', cfg.finetune_iterations)]
+
+    @property
+    def total_steps(self) -> int:
+        return sum(n for _, n in self.phases())
+
+    def phase(self, step: int) -> tuple[str, int]:
+        """(phase name, index within the phase) of a global step."""
+        for name, n in self.phases():
+            if step < n:
+                return name, step
+            step -= n
+        raise ValueError('the run is complete')
+
+    def step_function(self, phase: str, members: int = 1):
+        """The compiled pure step of a phase: (state, draws, images) -> (state, metrics). With several members (independent
+        runs, e.g. seeds, trained at once) state, draws and metrics carry a leading member axis (JAX: vmap)."""
+        key = (phase, members)
+        if key not in self._compiled:
+            step = getattr(self, f'_{phase}')
+            if members > 1:
+                import jax
+
+                step = jax.vmap(step, in_axes=(0, 0, None))
+            self._compiled[key] = self.backend.compile(step)
+        return self._compiled[key]
+
+    def noise_sigma(self, iteration: int) -> float:
+        """Exploration noise scale at a CRDPG iteration: ou_sigma decayed linearly to 0 over the iterations."""
+        return self.cfg.ou_sigma * max(1.0 - iteration / max(self.cfg.iterations, 1), 0.0)
+
+    def draws(self, rng: np.random.Generator, step: int, n_images: int) -> dict:
+        """Every random number the step needs, from the host's generator (identical on every backend)."""
+        cfg, T = self.cfg, self.geometry.segments
+        phase, m = self.phase(step)
+        n = cfg.rollouts_per_iteration if phase == 'crdpg' else cfg.batch_size
+        d = {
+            'image': rng.integers(0, n_images, n).astype(np.int32),
+            'augment': rng.integers(0, cfg.augmentations, n).astype(np.int32),
+            'view': self.views(rng, n),
+        }
+        if phase == 'pretrain':
+            d['path'] = rng.integers(0, len(self.bank), n).astype(np.int32)
+        if phase in ('clone', 'crdpg'):
+            d['normals'] = rng.standard_normal((n, T)).astype(np.float32)
+        if phase == 'clone':
+            d['sigma'] = np.float32(cfg.clone_noise)
+        if phase == 'crdpg':
+            d['sigma'] = np.float32(self.noise_sigma(m))
+            d['slots'] = ((m * n + np.arange(n)) % cfg.replay_capacity).astype(np.int32)
+            d['replay'] = rng.integers(0, min((m + 1) * n, cfg.replay_capacity), cfg.batch_size).astype(np.int32)
+            d['target_normals'] = rng.standard_normal((cfg.batch_size, T - 1)).astype(np.float32)
+            d['iteration'] = np.int32(m)
+        return d
+
+    def views(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Detector views (gain, offset) per scan: gain log-uniform in [1/view_gain, view_gain], offset uniform."""
+        log_gain = np.log(self.cfg.view_gain)
+        gain = np.exp(rng.uniform(-log_gain, log_gain, n))
+        offset = rng.uniform(-self.cfg.view_offset, self.cfg.view_offset, n)
+        return np.stack([gain, offset], -1).astype(np.float32)
+
+    # ---- shared pieces ------------------------------------------------------------------------------------------------
+    def _images(self, images, ids, k):
+        return augment(ops.take(images, ids, axis=0), k)
+
+    def _generator_update(self, state: dict, batch: dict):
+        """One generator update on partial scans: batch {'scans': (N, H, W, 2), 'images': (N, H, W)}."""
+
+        def loss_fn(weights, b):
+            completions, _ = self.generator.stateless_call(weights, [], b['scans'], training=True)
+            loss = ops.sum(mse_per_image(completions, b['images']))
+            return loss, {'mse_sum': loss}
+
+        (_, aux), grads = self.backend.gradients(loss_fn, state['generator'], batch)
+        n = float(self.cfg.batch_size)
+        weights, slots = self.backend.apply(self.generator_opt, self.generator, state['generator_opt'], [gr / n for gr in grads], state['generator'])
+        state = {**state, 'generator': weights, 'generator_opt': slots, 'step': state['step'] + 1}
+        return state, {'losses/generator_mse': aux['mse_sum'] / n, 'charts/generator_lr': self._generator_lr(slots)}
+
+    def _generator_lr(self, slots):
+        """The generator's learning rate for the update count held in its optimizer state `slots`."""
+        count = slots[self.generator_opt.variables.index(self.generator_opt.iterations)]
+        return self.generator_schedule(count)
+
+    def _acting(self, state: dict, images, views, angles=None):
+        """The live actor's closed-loop scans (unit directions (N, T, 2)), with optional exploration angles."""
+        step = cell_step(self.actor, state['actor'])
+        directions, _ = closed_loop(
+            step, images, views, zero_state(self.actor, images.shape[0]), self.geometry,
+            blind_actor=self.cfg.actor_mode == 'blind', angles=angles, loop=self.cfg.loop,
+        )  # fmt: skip
+        return directions
+
+    # ---- the phases' steps --------------------------------------------------------------------------------------------
+    def _pretrain(self, state, d, images):
+        imgs = self._images(images, d['image'], d['augment'])
+        positions = ops.take(ops.convert_to_tensor(self.bank), d['path'], axis=0)
+        scans = scan_ops.scan_positions(imgs, positions, d['view'], self.geometry.image_size)
+        return self._generator_update(state, {'scans': scans, 'images': imgs})
+
+    def _fixed(self, state, d, images):
+        imgs = self._images(images, d['image'], d['augment'])
+        positions = ops.broadcast_to(ops.convert_to_tensor(self.fixed_positions), (imgs.shape[0], *self.fixed_positions.shape))
+        scans = scan_ops.scan_positions(imgs, positions, d['view'], self.geometry.image_size)
+        return self._generator_update(state, {'scans': scans, 'images': imgs})
+
+    def _finetune(self, state, d, images):
+        imgs = self._images(images, d['image'], d['augment'])
+        directions = ops.stop_gradient(self._acting(state, imgs, d['view']))
+        scan = scan_ops.scan_paths(imgs, directions, d['view'], self.geometry)
+        state, metrics = self._generator_update(state, {'scans': scan['partial_scan'], 'images': imgs})
+        return state, {**metrics, 'charts/over_edge_penalty_per_scan': ops.mean(ops.sum(scan['penalties'], axis=1))}
+
+    def _clone(self, state, d, images):
+        """Behaviour cloning: along perturbations of the base path, the actor learns to output the base path's directions."""
+        g, n = self.geometry, self.cfg.batch_size
+        imgs = self._images(images, d['image'], d['augment'])
+        base = ops.broadcast_to(ops.convert_to_tensor(self.base_directions), (n, g.segments, 2))
+        angles = ou_angles(d['normals'], d['sigma'], self.cfg.ou_theta)
+        directions = ops.reshape(scan_ops.rotate(ops.reshape(base, (-1, 2)), ops.reshape(angles, (-1,))), (n, g.segments, 2))
+        scan = scan_ops.scan_paths(imgs, directions, d['view'], g)
+        x = ops.concatenate([ops.zeros_like(scan['observations'][:, :1]), scan['observations'][:, :-1]], axis=1)
+        seen = blind(x, g) if self.cfg.actor_mode == 'blind' else x
+
+        def loss_fn(weights, b):
+            mu, _ = unroll(cell_step(self.actor, weights), b['seen'], zero_state(self.actor, n), self.cfg.loop)
+            loss = ops.sum(ops.mean(ops.sum(ops.square(mu - b['base']), axis=-1), axis=1))
+            return loss, {'clone_sum': loss}
+
+        (_, aux), grads = self.backend.gradients(loss_fn, state['actor'], {'seen': seen, 'base': base})
+        actor, slots = self.backend.apply(self.clone_opt, self.actor, state['clone_opt'], [gr / n for gr in grads], state['actor'])
+        state = {**state, 'actor': actor, 'clone_opt': slots, 'step': state['step'] + 1}
+        return state, {'losses/clone': aux['clone_sum'] / n}
+
+    def _crdpg(self, state, d, images):
+        cfg = self.cfg
+        # 1. act out new scans with exploration noise and store their histories
+        fresh = self._images(images, d['image'], d['augment'])
+        directions = self._acting(state, fresh, d['view'], ou_angles(d['normals'], d['sigma'], cfg.ou_theta))
+        slots = d['slots'][:, None]
+        new = {'image': d['image'], 'augment': d['augment'], 'view': d['view'], 'directions': ops.stop_gradient(directions)}
+        replay = {k: ops.scatter_update(state['replay'][k], slots, new[k]) for k in new}
+        # 2. replay a batch of histories
+        idx = d['replay']
+        batch = {
+            'images': self._images(images, ops.take(replay['image'], idx), ops.take(replay['augment'], idx)),
+            'directions': ops.take(replay['directions'], idx, axis=0),
+            'views': ops.take(replay['view'], idx, axis=0),
+        }
+        first = ops.equal(d['iteration'], 0)
+        actor_target = select(first, state['actor'], state['actor_target'])  # targets start as the live actor (after cloning)
+        loss_mean, loss_mean_square = ops.cond(
+            first, lambda: self._initial_loss_statistics(state, batch), lambda: (state['loss_mean'], state['loss_mean_square'])
+        )
+        # 3. gradients of actor, critics and generator, then the updates
+        params = {'actor': state['actor'], 'critics': state['critics'], 'generator': state['generator']}
+        consts = {
+            'actor_target': actor_target, 'critic_targets': state['critic_targets'], 'loss_mean': loss_mean,
+            'loss_mean_square': loss_mean_square, 'target_normals': d['target_normals'],
+        }  # fmt: skip
+        (_, aux), grads = self.backend.gradients(self._losses, params, batch, consts)
         n = float(cfg.batch_size)
+        grads = keras.tree.map_structure(lambda gr: gr / n, grads)
+        actor_learns = ops.logical_and(d['iteration'] >= cfg.critic_warmup, ops.equal(d['iteration'] % cfg.actor_delay, 0))
+        actor, actor_opt = self.backend.apply(self.actor_opt, self.actor, state['actor_opt'], grads['actor'], state['actor'])
+        actor, actor_opt = select(actor_learns, actor, state['actor']), select(actor_learns, actor_opt, state['actor_opt'])
+        critics, critic_opts = zip(
+            *(
+                self.backend.apply(opt, critic, s, gr, w)
+                for opt, critic, s, gr, w in zip(self.critic_opts, self.critics, state['critic_opts'], grads['critics'], state['critics'])
+            )
+        )
+        generator, generator_opt = self.backend.apply(self.generator_opt, self.generator, state['generator_opt'], grads['generator'], state['generator'])
+        # 4. targets and loss statistics
         b = cfg.loss_decay
-        self.loss_mean.assign(b * self.loss_mean + (1 - b) * sums['loss_g_sum'] / n)
-        self.loss_mean_square.assign(b * self.loss_mean_square + (1 - b) * sums['loss_g_square_sum'] / n)
-        self.iteration_count.assign_add(1)
-        return {
-            'losses/generator_mse': sums['loss_g_sum'] / n,
-            'losses/critic': sums['critic_loss_sum'] / n,
-            'losses/actor': sums['actor_loss_sum'] / n,
-            'charts/q_mean': sums['q_sum'] / n,
-            'charts/over_edge_penalty_per_scan': sums['penalty_sum'] / n,
-            'charts/loss_running_mean': self.loss_mean.read_value(),
-            'charts/noise_sigma': self._noise_sigma(),
-            'charts/generator_lr': self.generator_opt.learning_rate,
+        state = {
+            **state,
+            'step': state['step'] + 1,
+            'replay': replay,
+            'actor': actor,
+            'actor_opt': actor_opt,
+            'actor_target': select(actor_learns, ema(actor_target, actor, cfg.target_decay), actor_target),
+            'critics': list(critics),
+            'critic_opts': list(critic_opts),
+            'critic_targets': [ema(t, c, cfg.target_decay) for t, c in zip(state['critic_targets'], critics)],
+            'generator': generator,
+            'generator_opt': generator_opt,
+            'loss_mean': b * loss_mean + (1 - b) * aux['loss_g_sum'] / n,
+            'loss_mean_square': b * loss_mean_square + (1 - b) * aux['loss_g_square_sum'] / n,
+        }
+        return state, {
+            'losses/generator_mse': aux['loss_g_sum'] / n,
+            'losses/critic': aux['critic_sum'] / n,
+            'losses/actor': aux['actor_sum'] / n,
+            'charts/q_mean': aux['q_sum'] / n,
+            'charts/over_edge_penalty_per_scan': aux['penalty_sum'] / n,
+            'charts/loss_running_mean': state['loss_mean'],
+            'charts/noise_sigma': d['sigma'],
+            'charts/generator_lr': self._generator_lr(generator_opt),
         }
 
-    def checkpoint(self) -> tf.train.Checkpoint:
-        """Everything needed to continue training exactly (the dataset itself is not saved: its config is)."""
-        return tf.train.Checkpoint(
-            actor=self.actor, critic=self.critic, actor_target=self.actor_target, critic_target=self.critic_target,
-            generator=self.generator, actor_opt=self.actor_opt, critic_opt=self.critic_opt, generator_opt=self.generator_opt,
-            rng=self.rng, replay_image=self.replay_image, replay_flip=self.replay_flip, replay_actions=self.replay_actions,
-            replay_size=self.replay_size, replay_next=self.replay_next, iteration=self.iteration_count,
-            loss_mean=self.loss_mean, loss_mean_square=self.loss_mean_square,
-        )  # fmt: skip
+    def _initial_loss_statistics(self, state, batch):
+        """L_avg and its mean square initialised from the untrained generator's losses on the first replayed batch."""
+        scan = scan_ops.scan_paths(batch['images'], batch['directions'], batch['views'], self.geometry)
+        completions, _ = self.generator.stateless_call(state['generator'], [], scan['partial_scan'])
+        l0 = mse_per_image(completions, batch['images'])
+        return ops.mean(l0), ops.mean(ops.square(l0))
+
+    def _losses(self, params, batch, consts):
+        """Actor, critic and generator losses (sums over the batch) in one forward pass. Gradients never cross networks:
+        the actor's loss reads the critics through stop_gradient, the critics' targets are stop_gradient'ed."""
+        cfg, g, T = self.cfg, self.geometry, self.geometry.segments
+        n = batch['images'].shape[0]
+        scan = scan_ops.scan_paths(batch['images'], batch['directions'], batch['views'], g)
+        x_next = scan['observations']  # x_1 .. x_T
+        x = ops.concatenate([ops.zeros_like(x_next[:, :1]), x_next[:, :-1]], axis=1)  # x_0 .. x_{T-1}
+        seen = blind(x, g) if cfg.actor_mode == 'blind' else x
+        completions, _ = self.generator.stateless_call(params['generator'], [], scan['partial_scan'], training=True)
+        loss_g = mse_per_image(completions, batch['images'])
+        mu, actor_states = unroll(cell_step(self.actor, params['actor']), seen, zero_state(self.actor, n), cfg.loop)
+        taken = ops.concatenate([x, batch['directions']], axis=-1)
+        qs, critic_states = zip(*(unroll(cell_step(c, w), taken, zero_state(c, n), cfg.loop) for c, w in zip(self.critics, params['critics'])))
+        frozen = [ops.stop_gradient(w) for w in params['critics'][0]]
+        q_mu, _ = unroll(cell_step(self.critics[0], frozen), ops.concatenate([x, scan_ops.unit_directions(mu)], axis=-1), zero_state(self.critics[0], n), cfg.loop)
+        norm = ops.sqrt(ops.sum(ops.square(mu), axis=-1) + 1e-12)
+        actor_loss = ops.sum(ops.mean(q_mu[..., 0], axis=1) + cfg.action_norm_weight * ops.mean(ops.square(norm - 1.0), axis=1))
+        step_loss = step_losses(scan['penalties'], ops.stop_gradient(loss_g), consts['loss_mean'], consts['loss_mean_square'], cfg.clip_sigmas)
+        bootstrap = self._bootstrap(consts, x_next, actor_states, critic_states)
+        y = ops.stop_gradient(step_loss + cfg.gamma * bootstrap)
+        critic_loss = sum(ops.sum(ops.sum(ops.square(y - q[..., 0]), axis=1) / (2.0 * T)) for q in qs)
+        generator_loss = ops.sum(loss_g)
+        aux = {
+            'loss_g_sum': generator_loss,
+            'loss_g_square_sum': ops.sum(ops.square(loss_g)),
+            'critic_sum': critic_loss,
+            'actor_sum': actor_loss,
+            'q_sum': ops.sum(ops.mean(qs[0][..., 0], axis=1)),
+            'penalty_sum': ops.sum(scan['penalties']),
+        }
+        return actor_loss + critic_loss + generator_loss, aux
+
+    def _bootstrap(self, consts, x_next, actor_states, critic_states):
+        """Q'(H_Q(t), x_{t+1}, mu'(H_mu(t), x_{t+1})) for t < T-1 and 0 after the last decision (terminal); with twin
+        critics the larger (more pessimistic) of the two, with target smoothing mu' rotated by clipped noise."""
+        cfg, g, T = self.cfg, self.geometry, self.geometry.segments
+        n = x_next.shape[0]
+        flat = lambda z: ops.reshape(ops.stop_gradient(z[:, : T - 1]), (n * (T - 1), z.shape[-1]))  # noqa: E731
+        xs = flat(x_next)
+        mu_target, _ = cell_step(self.actor, consts['actor_target'])(blind(xs, g) if cfg.actor_mode == 'blind' else xs, [flat(s) for s in actor_states])
+        direction = scan_ops.unit_directions(mu_target)
+        if cfg.target_noise > 0:
+            angle = ops.clip(cfg.target_noise * ops.reshape(consts['target_normals'], (-1,)), -cfg.target_noise_clip, cfg.target_noise_clip)
+            direction = scan_ops.rotate(direction, angle)
+        inputs = ops.concatenate([xs, direction], axis=-1)
+        q_next = [cell_step(c, w)(inputs, [flat(s) for s in states])[0] for c, w, states in zip(self.critics, consts['critic_targets'], critic_states)]
+        q_next = ops.reshape(q_next[0] if len(q_next) == 1 else ops.maximum(*q_next), (n, T - 1))
+        return ops.concatenate([q_next, ops.zeros_like(q_next[:, :1])], axis=1)
 
 
-def learned_path(agent: CRDPG) -> np.ndarray:
+def learned_path(agent: CRDPG, state: dict) -> np.ndarray:
     """The blind actor's path: its noiseless directions (T, 2), the same for every image."""
-    probe = tf.zeros([1, agent.geometry.image_size, agent.geometry.image_size])
-    return act(agent.actor, probe, agent.geometry, blind_actor=True).numpy()[0]
-
+    g = agent.geometry
+    probe = ops.zeros((1, g.image_size, g.image_size))
+    return ops.convert_to_numpy(agent._acting(state, probe, ops.convert_to_tensor([[1.0, 0.0]])))[0]

@@ -77,11 +77,13 @@ def prepare(images: np.ndarray, *, drop_constant: bool = False) -> np.ndarray:
 
 
 def augment(image: np.ndarray, k: int) -> np.ndarray:
-    """The paper's 8-fold augmentation: k % 4 quarter turns, k >= 4 transposed first (matches pipeline.augment_tf)."""
+    """The 16-fold augmentation (matches training.augment.augment): k % 4 quarter turns, (k // 4) % 2 = 1 transposed
+    first, k >= 8 contrast inverted (ABF-like); k < 8 are the paper's eight flips/rotations."""
     image = np.asarray(image)
-    if k >= 4:
+    if (k // 4) % 2:
         image = np.swapaxes(image, -1, -2)
-    return np.rot90(image, k % 4, axes=(-2, -1))
+    image = np.rot90(image, k % 4, axes=(-2, -1))
+    return -image if k >= 8 else image
 
 
 # ---- the embedded default ------------------------------------------------------------------------------------------

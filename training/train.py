@@ -1,11 +1,13 @@
-"""Train the actor, critic and generator together with CRDPG.
+"""Train the actor, critic and generator together with CRDPG, on TensorFlow or JAX (`--backend`, or KERAS_BACKEND).
 
-    python -m training.train --preset small                  # about 10 minutes on a 2-core CPU
-    python -m training.train --preset paper --out runs/paper  # the paper's 1e6 iterations, for a GPU
-    python -m training.train --preset small --resume --out runs/small   # continue an interrupted run exactly
-    python -m training.train --config configs/my.yaml        # a preset plus the keys of a YAML/JSON file
+    python -m training.train --preset small                          # minutes on a 2-core CPU
+    python -m training.train --preset paper --backend jax --out runs/paper     # the paper's settings, for a GPU
+    python -m training.train --out runs/small --resume               # continue an interrupted run exactly
+    python -m training.train --out runs/gpu --resume --time-budget 300         # five more minutes, then save and stop
+    python -m training.train --config my.yaml --gamma 0.9 --actor.units 128    # a preset, a file, then single fields
 
-TensorBoard: `tensorboard --logdir runs`.
+A run folder holds checkpoint/ (crash-safe, the last three kept), learning_curve.csv and TensorBoard logs (tb/):
+`tensorboard --logdir runs`. Ctrl-C saves a checkpoint before it stops. Every configuration field is a flag below.
 """
 
 from __future__ import annotations
@@ -19,134 +21,227 @@ from pathlib import Path
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 
+CURVE = ['iteration', 'phase', 'generator_mse', 'critic_loss', 'actor_loss', 'over_edge_penalty', 'seconds']
 
-def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog='python -m training.train', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+
+def parser(prog: str = 'python -m training.train', doc: str = __doc__) -> argparse.ArgumentParser:
+    from training.config import add_config_flags
+
+    p = argparse.ArgumentParser(prog=prog, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--backend', choices=['tensorflow', 'jax'], help='Keras backend (default: KERAS_BACKEND, else tensorflow)')
     p.add_argument('--preset', default='small', help="'small' (CPU, minutes), 'paper' (GPU, 1e6 iterations) or 'tiny' (tests)")
     p.add_argument('--config', help='YAML or JSON file whose keys override the preset (see training/config.py)')
-    p.add_argument('--out', help='run folder (default runs/<preset>-<actor_mode>-seed<seed>)')
-    p.add_argument('--resume', action='store_true', help='continue the run in --out from its last checkpoint')
-    p.add_argument('--iterations', type=int, help='override M')
-    p.add_argument('--seed', type=int, help='override the seed')
-    p.add_argument('--actor-mode', choices=['adaptive', 'blind'], help="'blind' withholds observations: learns one fixed path")
-    p.add_argument('--dataset', help="'procedural' (default), a 96x96_stem_crops.npy path, or microscopy files")
-    p.add_argument('--distribute', choices=['none', 'mirrored', 'multiworker'], help='tf.distribute strategy')
-    p.add_argument('--stop-after', type=int, help='save and stop after this many iterations (jobs with time limits); --resume continues')
+    p.add_argument('--out', help='run folder (default runs/<preset>-<actor_mode>-seed<seed>); with --seeds, OUT-seed<s> each')
+    p.add_argument('--seeds', type=int, nargs='+', metavar='S', help='train several seeds at once in one compiled step (JAX)')
+    p.add_argument('--resume', action='store_true', help='continue the run in --out from its newest checkpoint')
+    p.add_argument('--stop-after', type=int, metavar='N', help='save and stop after N more iterations; --resume continues')
+    p.add_argument('--time-budget', type=float, metavar='SECONDS', help='save and stop after this much wall-clock time')
     p.add_argument('--no-progress', action='store_true', help='no progress bar')
-    return p.parse_args(argv)
+    add_config_flags(p)
+    return p
 
 
-def make_strategy(name: str):
-    import tensorflow as tf
-
-    if name == 'mirrored':
-        return tf.distribute.MirroredStrategy()
-    if name == 'multiworker':
-        return tf.distribute.MultiWorkerMirroredStrategy()
-    return tf.distribute.get_strategy()
+def fail(message: str) -> int:
+    print(f'error: {message}', file=sys.stderr)
+    return 2
 
 
-def log_images(writer, agent, images, step):
-    """Deterministic scans of a few fixed test images, drawn over the images with their completions."""
-    import numpy as np
-    import tensorflow as tf
+def read_config(args, resume_from: Path | None = None):
+    """The run's configuration: --preset, --config and the field flags; when resuming, the checkpoint's own configuration
+    with the field flags on top (a changed value is then refused by the resume). Raises ConfigError or CheckpointError."""
+    import json
 
-    from model import scan_tf
+    from training.checkpoint import verify
+    from training.config import TrainConfig, merge, config_overrides, load_config
+
+    if args.backend:
+        os.environ['KERAS_BACKEND'] = args.backend
+    if resume_from is None:
+        return load_config(args.preset, args.config, **config_overrides(args))
+    saved = json.loads((verify(resume_from) / 'config.json').read_text())
+    return TrainConfig.from_dict(merge(saved, config_overrides(args)))
+
+
+def check_numbers(args) -> str | None:
+    if args.stop_after is not None and args.stop_after < 1:
+        return f'--stop-after must be at least 1, got {args.stop_after}'
+    if args.time_budget is not None and not args.time_budget > 0:
+        return f'--time-budget must be a positive number of seconds, got {args.time_budget}'
+    return None
+
+
+def preview(trainer, state, images, writer, step) -> None:
+    """Deterministic scans of a few test images, drawn with their completions into TensorBoard."""
+    import io
+
+    import matplotlib.image
+
+    from training.evaluate import complete, run_scans
     from training.figures import paths_and_completions
-    from training.policy import act
 
-    directions = act(agent.actor, images, agent.geometry, blind_actor=agent.cfg.actor_mode == 'blind')
-    scan = scan_tf.scan_paths(images, directions, agent.geometry)
-    completion = agent.generator(scan['partial_scan'])[..., 0].numpy()
-    png = paths_and_completions(images.numpy(), scan['positions'].numpy(), scan['partial_scan'].numpy(), completion)
-    with writer.as_default():
-        tf.summary.image('scans/paths_and_completions', tf.image.decode_png(png)[None], step=step)
-    return np.mean((completion - images.numpy()) ** 2)
+    trainer.load_weights(state)
+    scans = run_scans(trainer, images)
+    png = paths_and_completions(images, scans['positions'], scans['partial_scan'], complete(trainer.generator, scans['partial_scan']))
+    height, width = matplotlib.image.imread(io.BytesIO(png)).shape[:2]
+    writer.image('scans/paths_and_completions', png, height, width, step)
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    from training.config import load_config
+class Member:
+    """One run of a (possibly several-seed) training: its seed, folder, random generator, TensorBoard and learning curve."""
 
-    try:
-        cfg = load_config(
-            args.preset, args.config, iterations=args.iterations, seed=args.seed, actor_mode=args.actor_mode,
-            dataset=args.dataset, distribute=args.distribute,
-        )  # fmt: skip
-    except (ValueError, FileNotFoundError) as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 2
-    out = Path(args.out or f'runs/{cfg.preset}-{cfg.actor_mode}-seed{cfg.seed}')
-    ckpt = out / 'checkpoint'
-    if (ckpt / 'manifest.json').exists() and not args.resume:
-        print(f'error: {out} already holds a checkpoint: pass --resume to continue it, or choose another --out', file=sys.stderr)
-        return 2
-    if args.resume and not (ckpt / 'manifest.json').exists():
-        print(f'error: --resume: no checkpoint in {ckpt}', file=sys.stderr)
-        return 2
+    def __init__(self, trainer, seed: int, out: Path, resume: bool):
+        import numpy as np
 
-    import tensorflow as tf
+        from training import checkpoint
+        from training.tblog import TensorBoard
+
+        self.seed, self.out, self.root = seed, out, out / 'checkpoint'
+        self.cfg = trainer.cfg.replace(seed=seed)
+        if resume:
+            self.state, self.rng = checkpoint.restore(trainer.with_config(self.cfg), self.root)
+        else:
+            self.state, self.rng = trainer.backend.to_numpy(trainer.initial_state(seed)), np.random.default_rng(seed)
+        self.start = int(self.state['step'])
+        out.mkdir(parents=True, exist_ok=True)
+        self.writer = TensorBoard(out / 'tb')
+        self.writer.text('hyperparameters', '|param|value|\n|-|-|\n' + '\n'.join(f'|{k}|{v}|' for k, v in self.cfg.to_dict().items()), self.start)
+        path = out / 'learning_curve.csv'
+        kept = []
+        if self.start and path.exists():  # drop rows logged after the checkpoint we resume from
+            with open(path, newline='') as f:
+                kept = [row for row in list(csv.reader(f))[1:] if row and int(row[0]) <= self.start]
+        self.curve_file = open(path, 'w', newline='')
+        self.curve = csv.writer(self.curve_file)
+        self.curve.writerows([CURVE, *kept])
+
+    def log(self, phase: str, values: dict, step: int, seconds: float) -> None:
+        self.writer.scalars(values, step)
+        keys = ('losses/generator_mse', 'losses/critic', 'losses/actor', 'charts/over_edge_penalty_per_scan')
+        self.curve.writerow([step, phase, *(values.get(k, '') for k in keys), round(seconds, 2)])
+        self.curve_file.flush()
+
+    def close(self) -> None:
+        self.curve_file.close()
+        self.writer.close()
+
+
+def train(trainer, outs: dict, train_images, preview_images, *, resume: bool, stop_after=None, time_budget=None, progress=True) -> int:
+    """Run (or continue) every phase of `trainer` for each seed -> run folder in `outs`; returns the step reached.
+
+    Several seeds train at once in one compiled step (JAX vmap): the same work per iteration for the GPU, each seed's run
+    saved as a complete run folder of its own.
+    """
+    import keras
+    import numpy as np
     from tqdm import tqdm
 
     from training import checkpoint
-    from training.crdpg import CRDPG, learned_path
+
+    cfg = trainer.cfg
+    members = [Member(trainer, seed, out, resume) for seed, out in outs.items()]
+    starts = {m.start for m in members}
+    if len(starts) != 1:
+        raise checkpoint.CheckpointError(f'the seeds\' checkpoints are at different iterations {sorted(starts)}: resume them one by one')
+    start = starts.pop()
+    many = len(members) > 1
+    stack = (lambda *xs: keras.ops.convert_to_tensor(np.stack(xs))) if many else keras.ops.convert_to_tensor
+    state = keras.tree.map_structure(stack, *[m.state for m in members])
+    member_state = lambda i: keras.tree.map_structure(lambda x: x[i], state) if many else state  # noqa: E731
+    total = trainer.total_steps
+    end = min(total, start + stop_after) if stop_after else total
+    images = keras.ops.convert_to_tensor(train_images)
+    t0 = time.perf_counter()
+
+    def save():
+        for i, m in enumerate(members):
+            member = trainer.backend.to_numpy(member_state(i))
+            checkpoint.save(trainer.with_config(m.cfg), member, m.rng, m.root, trainer.extras(member))
+
+    step = start
+    bar = tqdm(total=total, initial=start, disable=not progress, desc=f'training ({trainer.backend.name}, {len(members)} seed(s))')
+    try:
+        while step < end:
+            phase, _ = trainer.phase(step)
+            draws = [trainer.draws(m.rng, step, len(train_images)) for m in members]
+            draws = keras.tree.map_structure(stack, *draws) if many else draws[0]
+            state, metrics = trainer.step_function(phase, len(members))(state, draws, images)
+            step += 1
+            bar.update(1)
+            if step % cfg.log_every == 0 or step == end:
+                values = {k: keras.ops.convert_to_numpy(v) for k, v in metrics.items()}
+                speed = (step - start) / (time.perf_counter() - t0)
+                for i, m in enumerate(members):
+                    m.log(phase, {**{k: float(v[i] if many else v) for k, v in values.items()}, 'charts/iterations_per_second': speed}, step, time.perf_counter() - t0)
+                mse = values.get('losses/generator_mse')
+                bar.set_postfix(phase=phase, mse='-' if mse is None else f'{float(np.mean(mse)):.4f}')
+            if step % cfg.image_every == 0 or step == total:
+                for i, m in enumerate(members):
+                    preview(trainer, member_state(i), preview_images, m.writer, step)
+            if step % cfg.checkpoint_every == 0 or step == end:
+                save()
+            if time_budget is not None and time.perf_counter() - t0 > time_budget and step < end:
+                save()
+                print(f'time budget of {time_budget:.0f} s reached at iteration {step}: saved; --resume continues', file=sys.stderr)
+                break
+    except KeyboardInterrupt:
+        save()
+        print(f'\ninterrupted at iteration {step}: saved; --resume continues', file=sys.stderr)
+        raise
+    finally:
+        bar.close()
+        for m in members:
+            m.close()
+    return step
+
+
+def run(args, fixed_path=None) -> int:
+    """The training command for parsed arguments. `fixed_path(cfg) -> positions (P, 2)` makes it a fixed-path run: the
+    generator alone, trained on that path (see training.fixed_path). Bad input exits 2 with one line."""
+    from training.checkpoint import LATEST, MANIFEST, CheckpointError
+    from training.config import ConfigError
     from training.data import DataError, load_split
 
+    if (problem := check_numbers(args)) is not None:
+        return fail(problem)
     try:
-        train_images = load_split(cfg.dataset, 'train', n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.seed)
-        test_images = load_split(cfg.dataset, 'test', n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.seed)
-    except DataError as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 2
-    agent = CRDPG(cfg, train_images, make_strategy(cfg.distribute))
-    start = 0
-    if args.resume:
-        try:
-            start = checkpoint.restore(agent, ckpt)
-        except checkpoint.CheckpointError as e:
-            print(f'error: {e}', file=sys.stderr)
-            return 2
-        print(f'resumed {out} at iteration {start}')
-    out.mkdir(parents=True, exist_ok=True)
-    writer = tf.summary.create_file_writer(str(out / 'tb'))
-    with writer.as_default():
-        table = '\n'.join(f'|{k}|{v}|' for k, v in cfg.to_dict().items())
-        tf.summary.text('hyperparameters', f'|param|value|\n|-|-|\n{table}', step=start)
-    curve_path = out / 'learning_curve.csv'
-    header = ['iteration', 'generator_mse', 'critic_loss', 'actor_loss', 'over_edge_penalty', 'seconds']
-    kept = []
-    if start and curve_path.exists():  # drop rows logged after the checkpoint we resume from
-        with open(curve_path, newline='') as f:
-            kept = [row for row in list(csv.reader(f))[1:] if row and int(row[0]) <= start]
-    curve_file = open(curve_path, 'w', newline='')
-    curve = csv.writer(curve_file)
-    curve.writerows([header, *kept])
-    preview = tf.constant(test_images[:6])
-    t0 = time.perf_counter()
-    end = cfg.iterations if args.stop_after is None else min(cfg.iterations, start + args.stop_after)
-    bar = tqdm(range(start, end), initial=start, total=cfg.iterations, disable=args.no_progress, desc='CRDPG')
-    for m in bar:
-        metrics = agent.iteration()
-        step = m + 1
-        if step % cfg.log_every == 0 or step == cfg.iterations:
-            values = {k: float(v) for k, v in metrics.items()}
-            with writer.as_default():
-                for k, v in values.items():
-                    tf.summary.scalar(k, v, step=step)
-                tf.summary.scalar('charts/iterations_per_second', (step - start) / (time.perf_counter() - t0), step=step)
-            curve.writerow([step, values['losses/generator_mse'], values['losses/critic'], values['losses/actor'],
-                            values['charts/over_edge_penalty_per_scan'], round(time.perf_counter() - t0, 2)])  # fmt: skip
-            curve_file.flush()
-            bar.set_postfix(mse=f"{values['losses/generator_mse']:.4f}", critic=f"{values['losses/critic']:.3f}")
-        if step % cfg.image_every == 0 or step == cfg.iterations:
-            log_images(writer, agent, preview, step)
-        if step % cfg.checkpoint_every == 0 or step == end:
-            extras = {'learned_path': learned_path(agent).tolist()} if cfg.actor_mode == 'blind' else {}
-            checkpoint.save(agent, ckpt, extras)
-    curve_file.close()
-    writer.flush()
-    print(f'done: {end} of {cfg.iterations} iterations, checkpoint in {ckpt}, TensorBoard logs in {out / "tb"}')
+        first = Path(f'{args.out}-seed{args.seeds[0]}' if args.seeds else args.out) if args.out else None
+        cfg = read_config(args, first / 'checkpoint' if args.resume and first else None)
+        base = args.out or f'runs/{cfg.preset}-{"fixed" if fixed_path else cfg.actor_mode}'
+        if args.seeds:
+            if len(set(args.seeds)) != len(args.seeds):
+                return fail(f'--seeds must be different, got {args.seeds}')
+            if len(args.seeds) > 1 and os.environ.get('KERAS_BACKEND', 'tensorflow') != 'jax':
+                return fail('--seeds with more than one seed needs the jax backend (--backend jax)')
+            outs = {s: Path(f'{base}-seed{s}') for s in args.seeds}
+        else:
+            outs = {cfg.seed: Path(args.out) if args.out else Path(f'{base}-seed{cfg.seed}')}
+        for out in outs.values():
+            has_checkpoint = any((out / 'checkpoint' / name).is_file() for name in (LATEST, MANIFEST))
+            if has_checkpoint and not args.resume:
+                return fail(f'{out} already holds a checkpoint: pass --resume to continue it, or choose another --out')
+            if args.resume and not has_checkpoint:
+                return fail(f'--resume: no checkpoint in {out / "checkpoint"}')
+        positions = fixed_path(cfg) if fixed_path else None
+        split = dict(n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.data_seed)
+        train_images = load_split(cfg.dataset, 'train', **split)
+        preview_images = load_split(cfg.dataset, 'test', **split)[:6]
+        if train_images.shape[1] != cfg.geometry.image_size:
+            return fail(f'the data set holds {train_images.shape[1]} px images but geometry.image_size is {cfg.geometry.image_size}: make them equal')
+        from training.crdpg import CRDPG
+
+        trainer = CRDPG(cfg, fixed_positions=positions)
+        step = train(trainer, outs, train_images, preview_images, resume=args.resume, stop_after=args.stop_after, time_budget=args.time_budget, progress=not args.no_progress)
+    except (ConfigError, DataError, CheckpointError, ValueError) as e:
+        return fail(str(e))
+    except KeyboardInterrupt:
+        return 130
+    for out in outs.values():
+        print(f'done: {step} of {trainer.total_steps} iterations, checkpoint in {out / "checkpoint"}, TensorBoard logs in {out / "tb"}')
     return 0
+
+
+def main(argv=None) -> int:
+    return run(parser().parse_args(argv))
 
 
 if __name__ == '__main__':
