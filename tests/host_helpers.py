@@ -40,8 +40,9 @@ def smooth_images(n: int = 6, size: int = 96, seed: int = 0) -> np.ndarray:
     return (2 * (images - lo) / (hi - lo) - 1).astype(np.float32)
 
 
-def start_service(port: int, *extra: str, wait_s: float = 60.0) -> subprocess.Popen:
-    """Start `python -m host.generator_service` and wait until it answers a ping."""
+def start_service(port: int, *extra: str, wait_s: float = 60.0, keys=None) -> subprocess.Popen:
+    """Start `python -m host.generator_service` and wait until it answers a ping (through a board's `keys` folder
+    for a service started with --keys)."""
     from host.client import CompletionClient, ServiceUnavailable
 
     env = {**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '2', 'PYTHONPATH': str(ROOT)}
@@ -49,9 +50,7 @@ def start_service(port: int, *extra: str, wait_s: float = 60.0) -> subprocess.Po
     log = tempfile.TemporaryFile('w+')
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stderr=log, text=True)
     proc.log = log
-    client = CompletionClient(f'tcp://127.0.0.1:{port}', timeout_s=0.2)
-    token = extra[extra.index('--token') + 1] if '--token' in extra else None
-    client.token = token
+    client = CompletionClient(f'tcp://127.0.0.1:{port}', keys, timeout_s=0.2)
     deadline = time.monotonic() + wait_s
     try:
         while time.monotonic() < deadline:
