@@ -15,7 +15,7 @@ class Parser(argparse.ArgumentParser):
     """argparse, but an error is one line (argparse prints the usage first): what is wrong and where to look."""
 
     def error(self, message: str):
-        self.exit(2, f'{self.prog}: error: {message} (see --help)\n')
+        self.exit(2, f'{self.prog}: error: {" ".join(message.split())} (see --help)\n')
 
 
 def integer(low: int, high: int):

@@ -24,9 +24,10 @@ from model.scan_numpy import pixel_indices
 def normalise(images: np.ndarray) -> np.ndarray:
     """Each image to [-1, 1] (min-max per image; non-finite values become 0 first, constant images become 0)."""
     images = np.nan_to_num(np.asarray(images, np.float64), nan=0.0, posinf=0.0, neginf=0.0)
-    lo = images.min(axis=(1, 2), keepdims=True)
-    span = images.max(axis=(1, 2), keepdims=True) - lo
-    return np.where(span > 0, 2 * (images - lo) / np.where(span > 0, span, 1) - 1, 0).astype(np.float32)
+    with np.errstate(over='ignore', invalid='ignore'):  # a span beyond float64 gives NaN: load_images refuses it
+        lo = images.min(axis=(1, 2), keepdims=True)
+        span = images.max(axis=(1, 2), keepdims=True) - lo
+        return np.where(span > 0, 2 * (images - lo) / np.where(span > 0, span, 1) - 1, 0).astype(np.float32)
 
 
 def load_images(source: str, size: int = 96) -> np.ndarray:

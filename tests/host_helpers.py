@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -95,3 +96,31 @@ def stop(proc: subprocess.Popen) -> None:
 def service_log(proc: subprocess.Popen) -> str:
     proc.log.seek(0)
     return proc.log.read()
+
+
+class FakeService(threading.Thread):
+    """A completion service on loopback that answers every request with `reply(scan_id)` (a broken or hostile one)."""
+
+    def __init__(self, port: int, reply):
+        import zmq
+
+        super().__init__(daemon=True)
+        self.reply, self.requests = reply, 0
+        self.socket = zmq.Context.instance().socket(zmq.ROUTER)
+        self.socket.setsockopt(zmq.LINGER, 0)
+        self.socket.bind(f'tcp://127.0.0.1:{port}')
+        self.running = True
+
+    def run(self) -> None:
+        import json
+
+        while self.running:
+            if self.socket.poll(50):
+                identity, header, *_ = self.socket.recv_multipart()
+                self.requests += 1
+                self.socket.send_multipart([identity, *self.reply(json.loads(header)['scan_id'])])
+        self.socket.close(0)
+
+    def stop(self) -> None:
+        self.running = False
+        self.join(5)
