@@ -270,3 +270,17 @@ def test_trained_generator_service(tmp_path):
     expected = np.asarray(model(partial[None], training=False))[0, ..., 0]
     np.testing.assert_allclose(image, expected, atol=1e-5)
     assert 'completer=generator' in service_log(proc)
+
+
+def test_fuzzed_messages_never_stop_the_service(service):
+    """A few hundred generated messages (valid, mutated, oversized, nested, too many frames, garbage); the full-size
+    run of 10,000+ is bench/reliability.py."""
+    from fuzz_messages import fuzz
+
+    proc, address = service
+    result = fuzz(address, proc, 300, seed=12)
+    assert result['crashes'] == 0 and result['unanswered'] == 0 and result['wrong'] == 0, result
+    assert min(result['by_kind'].values()) > 0 and result['completions'] > 0 and result['dropped'] > 0, result
+    client = CompletionClient(address, timeout_s=10)
+    client.ping()
+    client.close()
