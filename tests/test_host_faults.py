@@ -263,3 +263,21 @@ def test_a_dead_sender_thread_is_an_error(tmp_path, images_file, monkeypatch, ca
     err = capsys.readouterr().err
     assert rc == 3 and 'sender thread failed' in err and 'No space left on device' in err
     assert len(ScanStore(tmp_path).pending_ids()) == 3  # nothing lost: --complete-pending finishes them
+
+
+def test_reliability_benchmark_at_a_small_size(tmp_path):
+    """bench/reliability.py end to end, board program killed too (the committed run is the full size)."""
+    import json
+
+    args = ['--messages', '200', '--scans', '60', '--service-kills', '2', '--board-kills', '2', '--per-run', '40']
+    r = subprocess.run(
+        [PYTHON, 'bench/reliability.py', *args, '--out', str(tmp_path / 'reliability.json')],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    result = json.loads((tmp_path / 'reliability.json').read_text())
+    assert r.returncode == 0 and all(result['criteria'].values()), r.stdout[-3000:] + r.stderr[-3000:]
+    assert result['fault_run']['board_kills'] == 2 and result['fault_run']['scans_stored'] >= 60
+    assert (tmp_path / 'reliability.md').read_text().count('| yes |') == len(result['criteria'])
