@@ -193,10 +193,15 @@ def main(argv=None) -> int:
         return 2
     draw = figure if args.figures else None
     if args.complete_pending:
-        with store.exclusive(lambda: _log(f'another --complete-pending is running on {store.root}: waiting for it')):
-            report_recovered(store)
-            outcomes = complete_pending(store, client, args.retries, 0.1, draw)
-        client.close()
+        try:
+            with store.exclusive(lambda: _log(f'another --complete-pending is running on {store.root}: waiting for it')):
+                report_recovered(store)
+                outcomes = complete_pending(store, client, args.retries, 0.1, draw)
+        except OSError as e:  # a full disk, a folder made read-only: the scans stay in pending/
+            _log(f'error: {e}; the scans not completed wait in {store.pending}')
+            return 3
+        finally:
+            client.close()
         left, count = len(store.pending_ids()), collections.Counter(outcomes.values())
         _log(
             f'{count["done"]} completed, {count["elsewhere"]} taken by another process, {left} still pending, '
