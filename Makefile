@@ -18,7 +18,7 @@ ACTOR  ?= hls/actors/default
 export TF_CPP_MIN_LOG_LEVEL := 2
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: venv simulators data train demo bench bench-host bench-hw bench-rtl-sim distill test test-fast hls rtl bitstream serve clean
+.PHONY: venv simulators data train demo bench bench-host bench-reliability bench-hw bench-rtl-sim distill test test-fast hls rtl bitstream serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ bench: venv
 
 bench-host: venv
 	$(PY) bench/host.py --checkpoint $(CHECKPOINT)
+
+# fuzzed messages against a live service, and scans under SIGKILLs of the service and the board program
+bench-reliability: venv
+	$(PY) bench/reliability.py
 
 test: venv simulators
 	$(PY) -m pytest -n 2 --timeout 900 -q

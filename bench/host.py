@@ -107,7 +107,7 @@ def service_throughput(completer: list[str], batch_sizes, requests: int, images)
             while sent < requests and sent - received < 2 * batch:
                 sock.send_multipart(schema.request(f'r{sent}', partials[sent % len(partials)]))
                 sent += 1
-            scan_id, image = schema.parse_reply(sock.recv_multipart())
+            scan_id, image = schema.parse_reply(sock.recv_multipart(), (96, 96))
             assert image.shape == (96, 96) and np.isfinite(image).all()
             received += 1
         rows.append({'max_batch': batch, 'completions_per_s': requests / (time.perf_counter() - t), 'startup_s': startup_s})

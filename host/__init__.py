@@ -10,4 +10,6 @@ Runs on a PYNQ board (NumPy + pynq + pyzmq + tifffile, never TensorFlow) and on 
   sender.py            the background sender thread (bounded retries with backoff) and --complete-pending
   client.py, schema.py the completion client and the versioned message schema (JSON header + raw float32 frame)
   generator_service.py the GPU-side completion service (validates, batches); completers.py what completes
+  keys.py              CURVE keys for a service beyond loopback (python -m host.keys DIR)
+  cli.py               one-line errors (exit 2) and range-checked arguments of the host command lines
 """

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-# The committed quantized actor; `python -m hls.distill` writes freshly distilled ones to hls/build/actor_q (pass --actor-dir).
+# The committed quantized actor; `python -m hls.distill` writes fresh ones to hls/build/actor_q (pass --actor-dir).
 DEFAULT_ACTOR_DIR = 'hls/actors/default'
 BACKENDS = ('pynq', 'rtl-sim', 'reference', 'float', 'scripted')
 

@@ -7,6 +7,11 @@ import time
 import numpy as np
 
 from host import schema
+from host.keys import ClientKeys
+
+
+class BadAddress(ValueError):
+    """An address ZeroMQ cannot connect to."""
 
 
 class ServiceUnavailable(RuntimeError):
@@ -14,24 +19,40 @@ class ServiceUnavailable(RuntimeError):
 
 
 class CompletionClient:
-    """`complete(scan_id, partial (H, W, 2)) -> image (H, W)`; raises ServiceUnavailable or schema.ServiceError.
+    """`complete(scan_id, partial (H, W, 2)) -> image (H, W)`; raises ServiceUnavailable, schema.ServiceError, or
+    schema.SchemaError for a reply that is not a finite float32 (H, W) completion of that scan.
 
     After a timeout the socket is closed and reopened (ZeroMQ "lazy pirate"), so a reply to an abandoned request can
-    never be mistaken for a later one; replies for other scan ids are discarded as well.
+    never be mistaken for a later one; replies for other scan ids are discarded as well. With `keys` (a board's key
+    folder from host.keys) the connection is CURVE-encrypted and authenticated. The socket connects at once, so that
+    a malformed address fails here, not in the sender thread.
     """
 
-    def __init__(self, address: str, token: str | None = None, timeout_s: float = 2.0):
+    def __init__(self, address: str, keys: str | None = None, timeout_s: float = 2.0):
         import zmq
 
-        self.zmq, self.address, self.token, self.timeout_s = zmq, address, token, timeout_s
+        self.zmq, self.address, self.timeout_s = zmq, address, timeout_s
+        self.keys = None if keys is None else ClientKeys(keys)
         self.context = zmq.Context.instance()
         self.socket = None
+        try:
+            self._connect()
+        except zmq.ZMQError as e:
+            raise BadAddress(f'cannot connect to {address} ({e})') from None
 
     def _connect(self):
         if self.socket is None:
-            self.socket = self.context.socket(self.zmq.DEALER)
-            self.socket.setsockopt(self.zmq.LINGER, 0)
-            self.socket.connect(self.address)
+            socket = self.context.socket(self.zmq.DEALER)
+            socket.setsockopt(self.zmq.LINGER, 0)
+            socket.setsockopt(self.zmq.MAXMSGSIZE, schema.max_wire_bytes(schema.MAX_IMAGE_SIZE))
+            if self.keys is not None:
+                self.keys.apply(socket)
+            try:
+                socket.connect(self.address)
+            except self.zmq.ZMQError:
+                socket.close(0)
+                raise
+            self.socket = socket
         return self.socket
 
     def _drop(self) -> None:
@@ -39,7 +60,14 @@ class CompletionClient:
             self.socket.close(0)
             self.socket = None
 
-    def _call(self, frames: list[bytes], scan_id: str | None):
+    def _call(self, frames: list[bytes], scan_id: str | None, shape: tuple[int, int] | None):
+        try:
+            return self._exchange(frames, scan_id, shape)
+        except self.zmq.ZMQError as e:
+            self._drop()
+            raise ServiceUnavailable(f'completion service at {self.address}: {e}') from None
+
+    def _exchange(self, frames: list[bytes], scan_id: str | None, shape: tuple[int, int] | None):
         sock = self._connect()
         sock.send_multipart(frames)
         deadline = time.monotonic() + self.timeout_s
@@ -48,7 +76,7 @@ class CompletionClient:
                 break
             reply = sock.recv_multipart()
             try:
-                got, image = schema.parse_reply(reply)
+                got, image = schema.parse_reply(reply, shape)
             except schema.ServiceError as e:
                 if e.scan_id in (scan_id, None):
                     raise
@@ -59,13 +87,14 @@ class CompletionClient:
             if got == scan_id:
                 return image
         self._drop()
-        raise ServiceUnavailable(f'no reply from the completion service at {self.address} within {self.timeout_s} s')
+        hint = " (or it does not accept this board's --keys)" if self.keys is not None else ''
+        raise ServiceUnavailable(f'no reply from the completion service at {self.address} within {self.timeout_s} s{hint}')
 
     def ping(self) -> None:
-        self._call(schema.ping(self.token), None)
+        self._call(schema.ping(), None, None)
 
     def complete(self, scan_id: str, partial: np.ndarray) -> np.ndarray:
-        return self._call(schema.request(scan_id, partial, self.token), scan_id)
+        return self._call(schema.request(scan_id, partial), scan_id, partial.shape[:2])
 
     def close(self) -> None:
         self._drop()

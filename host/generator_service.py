@@ -1,13 +1,17 @@
 """Completion service: a separate process that completes partial scans with the trained generator (GPU workstation).
 
     python -m host.generator_service --checkpoint checkpoints/small             # 127.0.0.1:5555
-    python -m host.generator_service --bind 0.0.0.0 --token SECRET --checkpoint checkpoints/small
+    python -m host.keys keys/                                                   # once: CURVE keys for a board
+    python -m host.generator_service --bind 0.0.0.0 --keys keys/service --checkpoint checkpoints/small
     python -m host.generator_service --completer interpolate                    # classical baseline, no TensorFlow
 
 ZeroMQ ROUTER socket, message schema in `host.schema`. Requests arriving together are batched (up to --max-batch,
-waiting at most --batch-wait-ms after the first) and completed in one generator call. A malformed, oversized or
-non-finite request gets an error reply; the service stays up. Networking and validation import no TensorFlow; only
-`--completer generator` loads it (lazily, through training.checkpoint).
+waiting at most --batch-wait-ms after the first) and completed in one generator call. Nothing a client sends stops
+the service: ZeroMQ drops frames larger than a valid request's payload, messages with too many frames or bytes are
+refused before parsing, a malformed, non-finite or absurd request gets an error reply, a batch that fails is
+completed scan by scan so that a bad scan fails only itself. Beyond loopback the service requires CURVE keys
+(`host.keys`): only boards whose public keys it holds can connect. Networking and validation import no TensorFlow;
+only `--completer generator` loads it (lazily, through training.checkpoint).
 """
 
 from __future__ import annotations
@@ -24,12 +28,9 @@ os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
 
 import numpy as np  # noqa: E402
 
-from host import schema  # noqa: E402
+from host import cli, schema  # noqa: E402
 from host.completers import GeneratorCompleter, interpolate  # noqa: E402
-
-LOOPBACK = ('127.0.0.1', 'localhost')
-MAX_MESSAGE_BYTES = 1 << 22
-"""ZeroMQ drops (and disconnects) any larger message before it reaches Python: 4 MiB, far above a 96x96x2 scan."""
+from host.keys import KeyFileError, serve_securely  # noqa: E402
 
 
 def _log(message: str) -> None:
@@ -44,92 +45,142 @@ class CompletionService:
         completer,
         image_size: int,
         address: str,
-        token: str | None = None,
+        keys: str | None = None,
         max_batch: int = 16,
         batch_wait_ms: float = 5.0,
     ):
         import zmq
 
-        self.completer, self.image_size, self.token = completer, image_size, token
+        self.completer, self.image_size = completer, image_size
         self.max_batch, self.batch_wait = max_batch, batch_wait_ms / 1000.0
+        self.max_bytes = schema.MAX_HEADER_BYTES + schema.max_frame_bytes(image_size)
         self.context = zmq.Context()
         self.socket = self.context.socket(zmq.ROUTER)
-        self.socket.setsockopt(zmq.LINGER, 0)
-        self.socket.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
-        self.socket.bind(address)
+        self.authenticator = None
+        try:
+            self.socket.setsockopt(zmq.LINGER, 0)
+            # ZeroMQ disconnects a client sending any larger frame before it reaches Python (the limit is per frame)
+            self.socket.setsockopt(zmq.MAXMSGSIZE, schema.max_wire_bytes(image_size))
+            if keys is not None:
+                self.authenticator = serve_securely(self.context, self.socket, keys)
+            self.socket.bind(address)
+        except BaseException:
+            self.close()
+            raise
         self.served = self.errors = self.batches = 0
 
     def _reply(self, envelope: list[bytes], frames: list[bytes]) -> None:
         self.socket.send_multipart(envelope + frames)
 
     def _receive(self, timeout_ms: int):
-        """One message as (envelope, frames), or None after timeout_ms."""
+        """One message as (envelope, frames), or None after timeout_ms. A message over the limits on frames or bytes
+        is answered with an error here, before any parsing, and its frames are discarded without being copied."""
         if not self.socket.poll(timeout_ms):
             return None
-        msg = self.socket.recv_multipart()
-        split = msg.index(b'') + 1 if b'' in msg[:2] else 1  # REQ clients add an empty delimiter frame
-        return msg[:split], msg[split:]
+        parts = [self.socket.recv(copy=False)]
+        while parts[-1].more:
+            parts.append(self.socket.recv(copy=False))
+        split = 2 if len(parts) > 1 and len(parts[1]) == 0 else 1  # REQ clients add an empty delimiter frame
+        envelope, body = [p.bytes for p in parts[:split]], parts[split:]
+        size = sum(len(p) for p in body)
+        if len(body) > schema.MAX_FRAMES or size > self.max_bytes:
+            self.errors += 1
+            _log(f'refused a message of {len(body)} frames, {size} bytes')
+            limits = f'at most {schema.MAX_FRAMES} frames and {self.max_bytes} bytes'
+            self._reply(envelope, schema.error(None, f'message of {len(body)} frames, {size} bytes: {limits}'))
+            return envelope, None
+        return envelope, [p.bytes for p in body]
 
     def _collect(self, first) -> list:
         """Valid requests for one batch: the first one, then whatever arrives within batch_wait (up to max_batch)."""
         batch, deadline, message = [], time.monotonic() + self.batch_wait, first
         while message is not None:
             envelope, frames = message
-            try:
-                kind, header, partial = schema.parse_request(frames, self.image_size, self.token)
-            except schema.SchemaError as e:
-                self.errors += 1
-                _log(f'rejected a request: {e}')
-                self._reply(envelope, schema.error(None, str(e)))
-            else:
-                if kind == 'ping':
-                    self._reply(envelope, schema.pong())
-                else:
-                    batch.append((envelope, header['scan_id'], partial))
+            if frames is not None:
+                request = self._validate(envelope, frames)
+                if request is not None:
+                    batch.append(request)
             remaining = deadline - time.monotonic()
             if len(batch) >= self.max_batch or remaining <= 0:
                 break
             message = self._receive(int(remaining * 1000) + 1)
         return batch
 
-    def _complete(self, batch: list) -> None:
+    def _validate(self, envelope: list[bytes], frames: list[bytes]):
+        """(envelope, scan_id, partial) of a valid request; a ping is answered, anything else gets an error reply."""
         try:
-            images = self.completer(np.stack([partial for _, _, partial in batch]))
+            kind, header, partial = schema.parse_request(frames, self.image_size)
+        except Exception as e:  # a SchemaError, or a bug that one message must not turn into a stopped service
+            self.errors += 1
+            _log(f'rejected a request: {e}')
+            self._reply(envelope, schema.error(None, str(e) if isinstance(e, schema.SchemaError) else repr(e)))
+            return None
+        if kind == 'ping':
+            self._reply(envelope, schema.pong())
+            return None
+        return envelope, header['scan_id'], partial
+
+    def _complete(self, batch: list) -> None:
+        """Complete a batch in one call; if that fails, each scan alone, so that a bad scan fails only itself."""
+        try:
+            images = np.asarray(self.completer(np.stack([partial for _, _, partial in batch])), np.float32)
+            if images.shape != (len(batch), self.image_size, self.image_size):
+                raise ValueError(f'the completer returned shape {list(images.shape)}')
         except Exception as e:  # a failing completion must not take the service down
-            self.errors += len(batch)
-            _log(f'completion failed: {e!r}')
-            for envelope, scan_id, _ in batch:
-                self._reply(envelope, schema.error(scan_id, f'completion failed: {e}'))
+            if len(batch) > 1:
+                _log(f'a batch of {len(batch)} failed ({e!r}): completing its scans one by one')
+                for request in batch:
+                    self._complete([request])
+                return
+            envelope, scan_id, _ = batch[0]
+            self.errors += 1
+            _log(f'completion of {scan_id} failed: {e!r}')
+            self._reply(envelope, schema.error(scan_id, f'completion failed: {e}'))
             return
         for (envelope, scan_id, _), image in zip(batch, images):
+            try:
+                schema.check_values(image, 'completion')
+            except schema.SchemaError as e:
+                self.errors += 1
+                _log(f'completion of {scan_id} refused: {e}')
+                self._reply(envelope, schema.error(scan_id, f'completion failed: {e}'))
+                continue
             self._reply(envelope, schema.completion(scan_id, image))
-        self.served += len(batch)
+            self.served += 1
         self.batches += 1
 
     def serve(self, max_requests: int | None = None) -> None:
         """Serve until interrupted (or until `max_requests` completions, for benchmarks)."""
         while max_requests is None or self.served < max_requests:
-            first = self._receive(1000)
-            if first is not None:
-                batch = self._collect(first)
-                if batch:
-                    self._complete(batch)
+            try:
+                first = self._receive(1000)
+                if first is not None:
+                    batch = self._collect(first)
+                    if batch:
+                        self._complete(batch)
+            except Exception as e:  # the last line of defence: log, drop the message, keep serving
+                self.errors += 1
+                _log(f'error while serving, message dropped: {e!r}')
 
     def close(self) -> None:
         self.socket.close(0)
+        if self.authenticator is not None:
+            self.authenticator.stop()
         self.context.term()
 
 
 def warm_up(completer, image_size: int) -> None:
     """One completion before serving, so the first real request does not pay for imports and graph building."""
     partial = np.zeros((1, image_size, image_size, 2), np.float32)
-    partial[0, :: image_size // 4, :: image_size // 4, 1] = 1
+    partial[0, :: max(1, image_size // 4), :: max(1, image_size // 4), 1] = 1
     completer(partial)
 
 
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(
-        prog='python -m host.generator_service', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+def parse_args(argv=None) -> argparse.Namespace:
+    p = cli.Parser(
+        prog='python -m host.generator_service',
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         '--checkpoint', default='checkpoints/small', help='checkpoint folder with generator.keras (default %(default)s)'
@@ -140,24 +191,45 @@ def main(argv=None) -> int:
         default='generator',
         help='generator: the trained network (TensorFlow); interpolate: classical baseline, no model',
     )
-    p.add_argument('--bind', default='127.0.0.1', help='address to listen on (default %(default)s; others need --token)')
-    p.add_argument('--port', type=int, default=5555)
-    p.add_argument('--token', default=None, help='shared secret every request must carry (required unless loopback)')
-    p.add_argument('--image-size', type=int, default=96, help='side of the scans for --completer interpolate')
-    p.add_argument('--max-batch', type=int, default=16, help='most requests completed in one generator call')
-    p.add_argument('--batch-wait-ms', type=float, default=5.0, help='how long to wait for more requests after the first')
+    p.add_argument('--bind', default='127.0.0.1', help='address to listen on (default %(default)s; others need --keys)')
+    p.add_argument('--port', type=cli.port, default=5555, help='TCP port, 1-65535 (default %(default)s)')
+    p.add_argument(
+        '--keys',
+        default=None,
+        help='service key folder made by python -m host.keys DIR (DIR/service): CURVE, required beyond loopback',
+    )
+    p.add_argument(
+        '--image-size',
+        type=cli.integer(4, schema.MAX_IMAGE_SIZE),
+        default=96,
+        help='side of the scans for --completer interpolate (default %(default)s)',
+    )
+    p.add_argument(
+        '--max-batch', type=cli.integer(1, 1024), default=16, help='most requests completed in one generator call'
+    )
+    p.add_argument(
+        '--batch-wait-ms',
+        type=cli.real(0, 10_000),
+        default=5.0,
+        help='how long to wait for more requests after the first (default %(default)s)',
+    )
     args = p.parse_args(argv)
-    if args.bind not in LOOPBACK and not args.token:
-        p.error(f'listening on {args.bind} (not loopback) requires --token SECRET, shared with run_scan.py --token')
-    if args.max_batch < 1 or args.batch_wait_ms < 0:
-        p.error('--max-batch must be >= 1 and --batch-wait-ms >= 0')
+    if not cli.is_loopback(args.bind) and args.keys is None:
+        p.error(
+            f'listening on {args.bind} (beyond loopback) needs --keys DIR/service: create them with python -m host.keys DIR'
+        )
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
     if args.completer == 'generator':
         try:
             completer = GeneratorCompleter(args.checkpoint)
         except Exception as e:
             print(
-                f'error: cannot load the generator from {args.checkpoint}: {e}\n'
-                f'train one (make train) or pass --checkpoint DIR, or use --completer interpolate',
+                f'error: cannot load the generator from {args.checkpoint} ({e}): train one (make train), pass '
+                f'--checkpoint DIR, or use --completer interpolate',
                 file=sys.stderr,
             )
             return 2
@@ -167,11 +239,15 @@ def main(argv=None) -> int:
     warm_up(completer, image_size)
     address = f'tcp://{args.bind}:{args.port}'
     try:
-        service = CompletionService(completer, image_size, address, args.token, args.max_batch, args.batch_wait_ms)
+        service = CompletionService(completer, image_size, address, args.keys, args.max_batch, args.batch_wait_ms)
+    except KeyFileError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
     except Exception as e:
         print(f'error: cannot listen on {address}: {e} (is another service running? pick --port)', file=sys.stderr)
         return 2
-    _log(f'ready on {address}: completer={args.completer} image={image_size} max_batch={args.max_batch}')
+    secure = f'CURVE keys {args.keys}' if args.keys else 'loopback, no keys'
+    _log(f'ready on {address} ({secure}): completer={args.completer} image={image_size} max_batch={args.max_batch}')
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop cleanly (with the summary) on kill / systemd stop
     try:
         service.serve()

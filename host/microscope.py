@@ -17,46 +17,61 @@ from pathlib import Path
 
 import numpy as np
 
+from model.microscopy_files import MICROSCOPY_SUFFIXES, DataError, load_microscopy
 from model.scan_numpy import pixel_indices
-from training.data import MICROSCOPY_SUFFIXES, load_microscopy
 
 
 def normalise(images: np.ndarray) -> np.ndarray:
     """Each image to [-1, 1] (min-max per image; non-finite values become 0 first, constant images become 0)."""
     images = np.nan_to_num(np.asarray(images, np.float64), nan=0.0, posinf=0.0, neginf=0.0)
-    lo = images.min(axis=(1, 2), keepdims=True)
-    span = images.max(axis=(1, 2), keepdims=True) - lo
-    return np.where(span > 0, 2 * (images - lo) / np.where(span > 0, span, 1) - 1, 0).astype(np.float32)
+    with np.errstate(over='ignore', invalid='ignore'):  # a span beyond float64 gives NaN: load_images refuses it
+        lo = images.min(axis=(1, 2), keepdims=True)
+        span = images.max(axis=(1, 2), keepdims=True) - lo
+        return np.where(span > 0, 2 * (images - lo) / np.where(span > 0, span, 1) - 1, 0).astype(np.float32)
 
 
 def load_images(source: str, size: int = 96) -> np.ndarray:
     """Images (N, size, size) in [-1, 1] from
     'procedural' (the project's embedded test split, prepared by training.data like the training images),
-    a .npy/.npz array [N, H, W(, 1)], or a microscope file read with rosettasciio (.dm3 .dm4 .emd .tif .hspy),
-    cut into size x size tiles; arrays and files are normalised per image (min-max, not blurred)."""
+    a .npy/.npz array [N, H, W(, 1)] of numbers, or a microscope file read with rosettasciio (.dm3 .dm4 .emd .tif
+    .hspy), cut into size x size tiles; arrays and files are normalised per image (min-max, not blurred).
+    Raises DataError (one line: what is wrong and what to pass instead)."""
     if source == 'procedural':
-        from training.data import load_split
+        from training.data import load_split  # workstation only: generates the data set with SciPy
 
         return np.asarray(load_split('procedural', 'test'), np.float32)  # already blurred and in [-1, 1]
+    path = Path(source)
+    if not path.is_file():
+        raise DataError(f'image source {source} not found: pass "procedural" or a .npy/.npz/.dm4/.emd/.tif file')
+    suffix = path.suffix.lower()
+    if suffix in MICROSCOPY_SUFFIXES:
+        images = load_microscopy(path)  # rosettasciio, tiled into 96 x 96 crops
+    elif suffix in ('.npy', '.npz'):
+        try:
+            images = _read_array(path)
+        except Exception as e:  # noqa: BLE001  (NumPy, zipfile and the OS raise many kinds for one unreadable file)
+            raise DataError(f'{source} is not a readable NumPy file ({type(e).__name__}: {e})') from None
     else:
-        path = Path(source)
-        if not path.is_file():
-            raise FileNotFoundError(f'image source {source} not found: pass "procedural" or a .npy/.npz/.dm4/.emd/.tif file')
-        suffix = path.suffix.lower()
-        if suffix == '.npy':
-            images = np.load(path, allow_pickle=False)
-        elif suffix == '.npz':
-            with np.load(path, allow_pickle=False) as f:
-                images = f['images'] if 'images' in f.files else f[f.files[0]]
-        elif suffix in MICROSCOPY_SUFFIXES:
-            images = load_microscopy(path)  # rosettasciio, tiled into 96 x 96 crops
-        else:
-            raise ValueError(f'unsupported image file {path.name}: use .npy, .npz, {", ".join(MICROSCOPY_SUFFIXES)}')
+        raise DataError(f'unsupported image file {path.name}: use .npy, .npz, {", ".join(MICROSCOPY_SUFFIXES)}')
+    images = np.asarray(images)
+    if images.dtype.kind not in 'biuf':
+        raise DataError(f'{source} holds {images.dtype} values: the images must be real numbers (int or float)')
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
     if images.ndim != 3 or images.shape[1:] != (size, size) or len(images) == 0:
-        raise ValueError(f'expected images of shape [N, {size}, {size}], got {images.shape} from {source}')
-    return normalise(images)
+        raise DataError(f'expected images of shape [N, {size}, {size}], got {list(images.shape)} from {source}')
+    images = normalise(images)
+    if not np.isfinite(images).all():
+        raise DataError(f'{source} holds values too large to normalise (a span beyond 1e308): rescale the images')
+    return images
+
+
+def _read_array(path: Path) -> np.ndarray:
+    """A .npy array, or the 'images' array (else the first) of a .npz archive; never unpickles."""
+    if path.suffix.lower() == '.npy':
+        return np.load(path, allow_pickle=False)
+    with np.load(path, allow_pickle=False) as f:
+        return f['images'] if 'images' in f.files else f[f.files[0]]
 
 
 class SimulatedMicroscope:

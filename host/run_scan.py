@@ -1,7 +1,7 @@
 """Adaptive partial scans: the actor core picks each segment's direction, the service completes finished scans.
 
-On a PYNQ-Z2 board (actor core in the FPGA, generator service on a GPU workstation):
-    python host/run_scan.py --overlay actor.bit --server gpu-host:5555 --token SECRET --scans 100
+On a PYNQ-Z2 board (actor core in the FPGA, generator service on a GPU workstation; keys from python -m host.keys):
+    python host/run_scan.py --overlay actor.bit --server gpu-host:5555 --keys keys/board --scans 100
 On a workstation, against a simulated microscope:
     python -m host.generator_service --completer interpolate &          # or --checkpoint checkpoints/small
     python host/run_scan.py --microscope sim --actor reference --scans 20 --out scans/
@@ -10,14 +10,18 @@ Later, finish scans that the service could not complete in time:
 
 Every scan is written to OUT/pending/ before it is sent, moved to OUT/done/ (with its completion as a TIFF) once
 completed, exactly once. Scanning never waits for the service: a sender thread completes scans in the background,
-retrying with backoff; if the service is down, scans wait in pending/. Exit status: 0 when every scan was acquired;
-2 on bad arguments or images, or when the actor backend or the microscope failed (the scans acquired until then are
-kept); 3 when --complete-pending left scans pending.
+retrying with backoff; if the service is down, or its replies are not valid completions, scans wait in pending/.
+--complete-pending first recovers whole scans a killed run left in temporary files; two of them on one OUT take
+turns. Exit status: 0 when every scan was acquired; 2 on bad arguments, images or folders, or when the actor backend
+or the microscope failed (the scans acquired until then are kept); 3 when --complete-pending left scans pending or
+the sender thread failed (the scans wait in pending/).
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
+import importlib.util
 import sys
 import time
 import uuid
@@ -26,11 +30,14 @@ from pathlib import Path
 if __package__ in (None, ''):  # run as a script (python host/run_scan.py): make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from host import cli  # noqa: E402
 from host.actors import BACKENDS, DEFAULT_ACTOR_DIR, ActorError, make_actor  # noqa: E402
-from host.client import CompletionClient  # noqa: E402
+from host.client import BadAddress, CompletionClient  # noqa: E402
+from host.keys import KeyFileError  # noqa: E402
 from host.sender import Sender, complete_pending  # noqa: E402
-from host.store import ScanStore  # noqa: E402
+from host.store import ScanStore, StoreError  # noqa: E402
 from model.geometry import DEFAULT_GEOMETRY, ScanGeometry  # noqa: E402
+from model.microscopy_files import DataError  # noqa: E402
 
 
 def _log(message: str) -> None:
@@ -98,9 +105,7 @@ def figure(path: Path, arrays: dict, meta: dict, image) -> None:
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(
-        prog='run_scan.py', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    p = cli.Parser(prog='run_scan.py', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     g = p.add_argument_group('actor')
     g.add_argument(
         '--actor',
@@ -115,56 +120,92 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--actor-dir', default=DEFAULT_ACTOR_DIR, help='quantized actor folder with contract.json (default %(default)s)'
     )
     g.add_argument('--checkpoint', default='checkpoints/small', help='checkpoint folder for --actor float')
-    g.add_argument('--device-timeout', type=float, default=1.0, help='seconds to wait for one decision from the FPGA')
+    g.add_argument(
+        '--device-timeout',
+        type=cli.real(0, 3600, above=True),
+        default=1.0,
+        help='seconds to wait for one decision from the FPGA, in (0, 3600]',
+    )
     g = p.add_argument_group('microscope')
     g.add_argument('--microscope', choices=('sim',), default='sim', help='sim: simulated microscope reading --images')
     g.add_argument(
         '--images', default='procedural', help='"procedural" (embedded test split), .npy/.npz, or a .dm4/.emd/.tif file'
     )
-    g.add_argument('--first-image', type=int, default=0, help='index of the first image to scan')
+    g.add_argument('--first-image', type=cli.integer(0, 2**31), default=0, help='index of the first image to scan')
     g.add_argument(
-        '--dose', type=float, default=None, help='electrons per probe for Poisson shot noise (default: noiseless)'
+        '--dose',
+        type=cli.real(0, 1e9, above=True),
+        default=None,
+        help='electrons per probe for Poisson shot noise, in (0, 1e9] (default: noiseless)',
     )
-    g.add_argument('--jitter', type=float, default=0.0, help='scan-position jitter, standard deviation in pixels')
-    g.add_argument('--dwell-us', type=float, default=1.0, help='dwell time per probe in microseconds')
-    g.add_argument('--seed', type=int, default=0, help='seed of the shot noise and jitter')
+    g.add_argument(
+        '--jitter', type=cli.real(0, 96), default=0.0, help='scan-position jitter, standard deviation in pixels, [0, 96]'
+    )
+    g.add_argument('--dwell-us', type=cli.real(0, 1e6), default=1.0, help='dwell time per probe in microseconds, [0, 1e6]')
+    g.add_argument('--seed', type=cli.integer(0, 2**63), default=0, help='seed of the shot noise and jitter')
     g = p.add_argument_group('scans and completion')
-    g.add_argument('--scans', type=int, default=10, help='number of scans to acquire')
+    g.add_argument('--scans', type=cli.integer(0, 10**9), default=10, help='number of scans to acquire')
     g.add_argument('--out', default='scans', help='folder for pending/, done/ and corrupt/ (default %(default)s)')
-    g.add_argument('--server', default='127.0.0.1:5555', help='completion service HOST:PORT; "none" to only store scans')
-    g.add_argument('--token', default=None, help='shared secret of a service listening beyond loopback')
-    g.add_argument('--timeout', type=float, default=2.0, help='seconds to wait for one completion')
-    g.add_argument('--retries', type=int, default=3, help='retries per scan before it waits in pending/ for later')
-    g.add_argument('--drain', type=float, default=30.0, help='seconds to wait for the sender after the last scan')
+    g.add_argument(
+        '--server',
+        type=cli.endpoint,
+        default='127.0.0.1:5555',
+        help='completion service HOST:PORT; "none" to only store scans',
+    )
+    g.add_argument(
+        '--keys', default=None, help="this board's key folder from python -m host.keys DIR (DIR/NAME): CURVE encryption"
+    )
+    g.add_argument('--timeout', type=cli.real(0, 3600, above=True), default=2.0, help='seconds to wait for one completion')
+    g.add_argument(
+        '--retries', type=cli.integer(0, 100), default=3, help='retries per scan before it waits in pending/ for later'
+    )
+    g.add_argument('--drain', type=cli.real(0, 1e6), default=30.0, help='seconds to wait for the sender after the last scan')
     g.add_argument('--figures', action='store_true', help='write a PNG of path and completion beside each completed scan')
     g.add_argument(
         '--complete-pending', action='store_true', help='only complete the scans waiting in OUT/pending/, then exit'
     )
     args = p.parse_args(argv)
-    if args.scans < 0 or args.retries < 0 or args.timeout <= 0 or args.dwell_us < 0 or args.device_timeout <= 0:
-        p.error('--scans, --retries, --dwell-us must be >= 0; --timeout and --device-timeout > 0')
-    if args.server != 'none' and ':' not in args.server:
-        p.error(f'--server must be HOST:PORT (or none), got {args.server!r}')
     if args.actor is None:
         args.actor = 'pynq' if args.overlay else 'reference'
+    if args.complete_pending and args.server == 'none':
+        p.error('--complete-pending needs --server HOST:PORT')
+    if args.figures and importlib.util.find_spec('matplotlib') is None:
+        p.error('--figures needs matplotlib (pip install matplotlib), or leave --figures out')
     return args
+
+
+def report_recovered(store: ScanStore) -> None:
+    """Recover the scans a killed run left in temporary files, and say what was found."""
+    recovered, incomplete = store.recover()
+    if recovered:
+        _log(f'recovered {len(recovered)} whole scan(s) a killed run left in temporary files: now in {store.pending}')
+    if incomplete:
+        _log(f'{len(incomplete)} half-written scan file(s) from a killed run moved to {store.corrupt}')
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    store = ScanStore(args.out)
-    client = None if args.server == 'none' else CompletionClient(f'tcp://{args.server}', args.token, args.timeout)
+    try:
+        store = ScanStore(args.out)
+        client = None if args.server == 'none' else CompletionClient(f'tcp://{args.server}', args.keys, args.timeout)
+    except (StoreError, KeyFileError, BadAddress) as e:
+        _log(f'error: {e}')
+        return 2
     draw = figure if args.figures else None
     if args.complete_pending:
-        if client is None:
-            _log('error: --complete-pending needs --server HOST:PORT')
-            return 2
-        outcomes = complete_pending(store, client, args.retries, 0.1, draw)
-        client.close()
-        left = len(store.pending_ids())
+        try:
+            with store.exclusive(lambda: _log(f'another --complete-pending is running on {store.root}: waiting for it')):
+                report_recovered(store)
+                outcomes = complete_pending(store, client, args.retries, 0.1, draw)
+        except OSError as e:  # a full disk, a folder made read-only: the scans stay in pending/
+            _log(f'error: {e}; the scans not completed wait in {store.pending}')
+            return 3
+        finally:
+            client.close()
+        left, count = len(store.pending_ids()), collections.Counter(outcomes.values())
         _log(
-            f'{sum(o == "done" for o in outcomes.values())} completed, {left} still pending, '
-            f'{sum(o == "corrupt" for o in outcomes.values())} corrupt (moved to {store.corrupt})'
+            f'{count["done"]} completed, {count["elsewhere"]} taken by another process, {left} still pending, '
+            f'{count["corrupt"]} corrupt (moved to {store.corrupt})'
         )
         return 0 if left == 0 else 3
 
@@ -172,8 +213,8 @@ def main(argv=None) -> int:
 
     try:
         images = load_images(args.images)
-    except Exception as e:
-        _log(f'error: cannot load images from {args.images!r}: {e}')
+    except DataError as e:
+        _log(f'error: {e}')
         return 2
     microscope = SimulatedMicroscope(images, args.dose, args.jitter, args.dwell_us * 1e-6, args.seed, args.first_image)
     try:
@@ -181,6 +222,7 @@ def main(argv=None) -> int:
     except ActorError as e:
         _log(f'error: {e}')
         return 2
+    report_recovered(store)
     sender = None if client is None else Sender(store, client, args.retries, 0.1, draw)
     if sender is not None:
         sender.start()
@@ -199,6 +241,9 @@ def main(argv=None) -> int:
     elapsed = time.perf_counter() - t0
     if sender is not None:
         sender.stop(args.drain)
+        if sender.error is not None:
+            _log(f'error: the sender thread failed ({sender.error}): finish the pending scans with --complete-pending')
+            status = status or 3
     done = sum(o == 'done' for o in (sender.outcomes.values() if sender else []))
     _log(
         f'{len(timings)} scans in {elapsed:.2f} s ({len(timings) / max(elapsed, 1e-9):.1f} scans/s, actor {args.actor}); '

@@ -1,25 +1,31 @@
-"""The completion service's message schema, version 1 (JSON header + raw little-endian float32 payload, never pickle).
+"""The completion service's message schema, version 2 (JSON header + raw little-endian float32 payload, never pickle).
 
-Request  frames: [header, payload]  header = {"schema": "stem-completion", "version": 1, "kind": "complete",
-                                              "scan_id": str, "shape": [H, W, 2], "dtype": "float32", "token": str|null}
+Request  frames: [header, payload]  header = {"schema": "stem-completion", "version": 2, "kind": "complete",
+                                              "scan_id": str, "shape": [H, W, 2], "dtype": "float32"}
                                     payload = H*W*2 float32: channel 0 the probe values, channel 1 the 0/1 mask
 Reply    frames: [header, payload]  header = {..., "kind": "completion", "scan_id", "shape": [H, W], "dtype": "float32"}
 Error    frames: [header]           header = {..., "kind": "error", "scan_id": str|null, "error": message}
-Ping     frames: [header]           kind "ping" -> reply kind "pong" (health check, carries the token too)
+Ping     frames: [header]           kind "ping" -> reply kind "pong" (health check)
+
+Version 2 dropped version 1's "token": beyond loopback, ZeroMQ CURVE authenticates the peers (host.keys).
+Every check raises SchemaError, whatever the bytes: the receiving side answers with an error or drops the message.
 """
 
 from __future__ import annotations
 
-import hmac
 import json
 import re
 
 import numpy as np
 
 SCHEMA = 'stem-completion'
-VERSION = 1
+VERSION = 2
 MAX_HEADER_BYTES = 4096
-SCAN_ID = re.compile(r'^[A-Za-z0-9_.-]{1,128}$')
+MAX_FRAMES = 2
+MAX_IMAGE_SIZE = 1024
+MAX_ABS_VALUE = 1e3
+"""Probe values and completions are normalised to [-1, 1]; anything beyond +-MAX_ABS_VALUE is refused as absurd."""
+SCAN_ID = re.compile(r'[A-Za-z0-9_.-]{1,128}')
 
 
 class SchemaError(ValueError):
@@ -34,18 +40,29 @@ class ServiceError(RuntimeError):
         self.scan_id = scan_id
 
 
+def max_frame_bytes(image_size: int) -> int:
+    """The largest frame of a valid message about image_size x image_size scans (the request payload)."""
+    return max(MAX_HEADER_BYTES, image_size * image_size * 2 * 4)
+
+
+def max_wire_bytes(image_size: int) -> int:
+    """ZeroMQ's per-frame limit (ZMQ_MAXMSGSIZE) for such messages: the largest frame, plus room for the framing of
+    CURVE encryption (about 40 bytes a frame)."""
+    return max_frame_bytes(image_size) + 1024
+
+
 def _header(kind: str, scan_id: str | None, **fields) -> bytes:
     return json.dumps({'schema': SCHEMA, 'version': VERSION, 'kind': kind, 'scan_id': scan_id, **fields}).encode()
 
 
-def request(scan_id: str, partial: np.ndarray, token: str | None = None) -> list[bytes]:
+def request(scan_id: str, partial: np.ndarray) -> list[bytes]:
     """Frames asking to complete one partial scan (H, W, 2)."""
     partial = np.ascontiguousarray(partial, '<f4')
-    return [_header('complete', scan_id, shape=list(partial.shape), dtype='float32', token=token), partial.tobytes()]
+    return [_header('complete', scan_id, shape=list(partial.shape), dtype='float32'), partial.tobytes()]
 
 
-def ping(token: str | None = None) -> list[bytes]:
-    return [_header('ping', None, token=token)]
+def ping() -> list[bytes]:
+    return [_header('ping', None)]
 
 
 def completion(scan_id: str, image: np.ndarray) -> list[bytes]:
@@ -54,7 +71,7 @@ def completion(scan_id: str, image: np.ndarray) -> list[bytes]:
 
 
 def error(scan_id: str | None, message: str) -> list[bytes]:
-    return [_header('error', scan_id, error=message)]
+    return [_header('error', scan_id, error=' '.join(message.split())[:300])]  # one line, however long the cause
 
 
 def pong() -> list[bytes]:
@@ -66,62 +83,86 @@ def parse_header(frame: bytes) -> dict:
         raise SchemaError(f'header of {len(frame)} bytes exceeds {MAX_HEADER_BYTES}')
     try:
         header = json.loads(frame.decode())
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+    except ValueError as e:  # not UTF-8, not JSON, or an integer too long to convert
         raise SchemaError(f'header is not JSON: {e}') from None
+    except RecursionError:
+        raise SchemaError('header is nested too deeply to be a header') from None
     if not isinstance(header, dict) or header.get('schema') != SCHEMA:
         raise SchemaError(f'not a {SCHEMA} message')
     if header.get('version') != VERSION:
-        raise SchemaError(f'unsupported schema version {header.get("version")!r}, this side speaks {VERSION}')
+        raise SchemaError(f'unsupported schema version {_short(header.get("version"))}, this side speaks {VERSION}')
     return header
+
+
+def _short(value) -> str:
+    """A received value for an error message: its repr, cut to 40 characters."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + '...'
+
+
+def check_values(array: np.ndarray, what: str) -> None:
+    """Refuse NaN, infinite and absurd (beyond +-MAX_ABS_VALUE) values."""
+    if not np.all(np.isfinite(array)):
+        raise SchemaError(f'{what} contains NaN or infinite values')
+    if np.any(np.abs(array) > MAX_ABS_VALUE):
+        raise SchemaError(f'{what} has values beyond +-{MAX_ABS_VALUE:g} (they are normalised to [-1, 1])')
 
 
 def _array(header: dict, payload: bytes, shape: tuple[int, ...]) -> np.ndarray:
     if header.get('dtype') != 'float32':
-        raise SchemaError(f'dtype must be "float32", got {header.get("dtype")!r}')
-    if header.get('shape') != list(shape):
-        raise SchemaError(f'shape must be {list(shape)}, got {header.get("shape")!r}')
+        raise SchemaError(f'dtype must be "float32", got {_short(header.get("dtype"))}')
+    if header.get('shape') != list(shape) or not all(type(n) is int for n in header['shape']):
+        raise SchemaError(f'shape must be {list(shape)}, got {_short(header.get("shape"))}')
     expected = int(np.prod(shape)) * 4
     if len(payload) != expected:
         raise SchemaError(f'payload has {len(payload)} bytes, shape {list(shape)} float32 needs {expected}')
-    array = np.frombuffer(payload, '<f4').reshape(shape)
-    if not np.all(np.isfinite(array)):
-        raise SchemaError('payload contains NaN or infinite values')
-    return array.astype(np.float32)
+    return np.frombuffer(payload, '<f4').reshape(shape).astype(np.float32)
 
 
-def parse_request(frames: list[bytes], image_size: int, token: str | None) -> tuple[str, dict, np.ndarray | None]:
+def _scan_id(header: dict) -> str:
+    scan_id = header.get('scan_id')
+    if not isinstance(scan_id, str) or not SCAN_ID.fullmatch(scan_id):
+        raise SchemaError('scan_id must be 1-128 characters of [A-Za-z0-9_.-]')
+    return scan_id
+
+
+def parse_request(frames: list[bytes], image_size: int) -> tuple[str, dict, np.ndarray | None]:
     """Validate a request: returns (kind, header, partial scan or None for a ping); raises SchemaError."""
-    if not frames:
-        raise SchemaError('empty message')
+    if not frames or len(frames) > MAX_FRAMES:
+        raise SchemaError(f'a message has 1 to {MAX_FRAMES} frames, got {len(frames)}')
     header = parse_header(frames[0])
-    if token is not None and not hmac.compare_digest(str(header.get('token') or ''), token):
-        raise SchemaError('missing or wrong token')
     kind = header.get('kind')
     if kind == 'ping':
         return kind, header, None
     if kind != 'complete':
-        raise SchemaError(f'unknown message kind {kind!r}')
-    if not isinstance(header.get('scan_id'), str) or not SCAN_ID.match(header['scan_id']):
-        raise SchemaError('scan_id must be 1-128 characters of [A-Za-z0-9_.-]')
+        raise SchemaError(f'unknown message kind {_short(kind)}')
+    _scan_id(header)
     if len(frames) != 2:
         raise SchemaError(f'a request has 2 frames (header, payload), got {len(frames)}')
     partial = _array(header, frames[1], (image_size, image_size, 2))
+    check_values(partial[..., 0], 'payload')
     if not np.all((partial[..., 1] == 0) | (partial[..., 1] == 1)):
         raise SchemaError('mask channel must be 0 or 1')
+    if not partial[..., 1].any():
+        raise SchemaError('mask has no probes: nothing to complete')
     return kind, header, partial
 
 
-def parse_reply(frames: list[bytes]) -> tuple[str | None, np.ndarray | None]:
-    """A reply -> (scan_id, completion); 'pong' -> (None, None); an error reply raises ServiceError."""
+def parse_reply(frames: list[bytes], shape: tuple[int, int] | None) -> tuple[str | None, np.ndarray | None]:
+    """A reply to a request for a (H, W, 2) scan (shape = (H, W); None for a ping) -> (scan_id, completion (H, W));
+    'pong' -> (None, None); an error reply raises ServiceError; anything else, even a completion of another shape,
+    dtype or with non-finite values, raises SchemaError."""
+    if not frames or len(frames) > MAX_FRAMES:
+        raise SchemaError(f'a reply has 1 to {MAX_FRAMES} frames, got {len(frames)}')
     header = parse_header(frames[0])
     kind = header.get('kind')
     if kind == 'error':
-        raise ServiceError(f'service error for scan {header.get("scan_id")}: {header.get("error")}', header.get('scan_id'))
+        scan_id = header.get('scan_id') if isinstance(header.get('scan_id'), str) else None
+        raise ServiceError(f'service error for scan {scan_id}: {str(header.get("error"))[:300]}', scan_id)
     if kind == 'pong':
         return None, None
-    if kind != 'completion' or len(frames) != 2:
-        raise SchemaError(f'unexpected reply kind {kind!r} with {len(frames)} frames')
-    shape = tuple(header.get('shape') or ())
-    if len(shape) != 2:
-        raise SchemaError(f'completion shape must be [H, W], got {header.get("shape")!r}')
-    return header['scan_id'], _array(header, frames[1], shape)
+    if kind != 'completion' or len(frames) != 2 or shape is None:
+        raise SchemaError(f'unexpected reply kind {_short(kind)} with {len(frames)} frames')
+    image = _array(header, frames[1], tuple(shape))
+    check_values(image, 'completion')
+    return _scan_id(header), image

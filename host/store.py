@@ -1,21 +1,26 @@
-"""Every acquired scan on disk before it is sent, and each completed exactly once.
+"""Every acquired scan on disk before it is sent, and each completed exactly once, by one process at a time.
 
     ROOT/pending/<scan_id>.npz   the acquired scan (written atomically: temporary file + rename) waiting for completion
     ROOT/done/<scan_id>.npz      the same file, moved here (rename) once its completion is written
     ROOT/done/<scan_id>.tif      the completed image (float32 TIFF), written before the move
     ROOT/done/<scan_id>.png      optional figure: the scan path over the completion
     ROOT/corrupt/<scan_id>.npz   pending files that could not be read, set aside with the reason in the log
+    ROOT/corrupt/<scan_id>.incomplete.npz   a scan file a killed run left half-written (see `recover`)
 
 A scan counts as completed when done/<scan_id>.npz exists; a second completion for it is detected, ignored and
-logged in ROOT/duplicates.log.
+logged in ROOT/duplicates.log. Processes sharing ROOT (a run, --complete-pending) coordinate with fcntl locks,
+which the kernel releases when a process dies: the writer of a temporary file holds a lock on it until the rename,
+a process completing a scan holds a lock on its pending file (`claim`), --complete-pending holds ROOT/.lock.
 Files hold only arrays and a JSON metadata string: they load with allow_pickle=False.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
-import threading
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -29,23 +34,64 @@ class DuplicateScan(ValueError):
     """A scan id that is already pending or done."""
 
 
+class StoreError(Exception):
+    """The scan folder cannot be used (a file, not writable); the message says what to do."""
+
+
 def _atomic_write(path: Path, write) -> None:
+    """Write through a temporary file, locked until it is renamed into place (see `recover`), then fsync the folder."""
     tmp = path.with_name(f'.{path.name}.tmp')
     with open(tmp, 'wb') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
         write(f)
         f.flush()
         os.fsync(f.fileno())
-    os.replace(tmp, path)
+        os.replace(tmp, path)
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make renames in `folder` durable (a power cut after the rename keeps the new name)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _unless_locked(path: Path):
+    """Open and lock `path` without waiting: yields the open file, or None when another process holds its lock, or
+    when it was renamed meanwhile (the lock then belongs to a file under another name)."""
+    try:
+        f = open(path, 'rb')
+    except FileNotFoundError:
+        yield None
+        return
+    with f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield None
+            return
+        try:
+            same = os.stat(path).st_ino == os.fstat(f.fileno()).st_ino
+        except FileNotFoundError:
+            same = False
+        yield f if same else None
 
 
 class ScanStore:
     def __init__(self, root: str | Path):
         self.root = Path(root)
         self.pending, self.done, self.corrupt = (self.root / d for d in ('pending', 'done', 'corrupt'))
-        for d in (self.pending, self.done, self.corrupt):
-            d.mkdir(parents=True, exist_ok=True)
+        try:
+            for d in (self.pending, self.done, self.corrupt):
+                d.mkdir(parents=True, exist_ok=True)
+                tempfile.TemporaryFile(dir=d).close()  # writable?
+        except OSError as e:
+            raise StoreError(f'cannot keep scans in {self.root} ({e.strerror or e}): pass --out a writable folder') from None
         self.duplicates = 0
-        self._lock = threading.Lock()
 
     def is_done(self, scan_id: str) -> bool:
         return (self.done / f'{scan_id}.npz').exists()
@@ -66,42 +112,49 @@ class ScanStore:
 
     def load(self, scan_id: str, folder: str = 'pending') -> tuple[dict, dict]:
         """(arrays, meta) of a stored scan; raises CorruptScan with the file and the reason."""
-        path = self.root / folder / f'{scan_id}.npz'
-        try:
-            with np.load(path, allow_pickle=False) as f:
-                arrays = {k: f[k] for k in f.files}
-            meta = json.loads(str(arrays.pop('meta')))
-            if meta.get('scan_id') != scan_id or 'partial_scan' not in arrays:
-                raise ValueError('scan id or partial_scan missing')
-        except Exception as e:
-            raise CorruptScan(f'{path} cannot be read ({type(e).__name__}: {e})') from None
-        return arrays, meta
+        return _read(self.root / folder / f'{scan_id}.npz', scan_id)
+
+    @contextlib.contextmanager
+    def claim(self, scan_id: str):
+        """Hold a pending scan while completing it: yields True, or False when another process holds it or it is no
+        longer pending. The lock stays with the file through its move to done/ and ends with the block."""
+        with _unless_locked(self.pending / f'{scan_id}.npz') as f:
+            yield f is not None
+
+    @contextlib.contextmanager
+    def exclusive(self, waiting=None):
+        """Hold ROOT/.lock (one --complete-pending at a time); calls `waiting()` first if another process holds it."""
+        with open(self.root / '.lock', 'a') as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if waiting is not None:
+                    waiting()
+                fcntl.flock(f, fcntl.LOCK_EX)
+            yield
 
     def set_aside(self, scan_id: str) -> Path:
-        """Move an unreadable pending file to corrupt/ so the other scans carry on."""
+        """Move an unreadable pending file to corrupt/ so the other scans carry on (call it holding the claim)."""
         target = self.corrupt / f'{scan_id}.npz'
         os.replace(self.pending / f'{scan_id}.npz', target)
         return target
 
     def complete(self, scan_id: str, image: np.ndarray, figure=None) -> bool:
         """Write the completion and move the scan pending/ -> done/; False (and logged) if it was already done.
-
-        The rename is the commit: if another process (e.g. --complete-pending) moved the scan first, this one
-        counts as the duplicate.
-        """
+        Call it holding `claim(scan_id)`: the rename is the commit."""
         import tifffile
 
-        with self._lock:
-            if self.is_done(scan_id):
-                return self._duplicate(scan_id)
-            _atomic_write(self.done / f'{scan_id}.tif', lambda f: tifffile.imwrite(f, np.asarray(image, np.float32)))
-            if figure is not None:
-                figure(self.done / f'{scan_id}.png')
-            try:
-                os.replace(self.pending / f'{scan_id}.npz', self.done / f'{scan_id}.npz')
-            except FileNotFoundError:
-                return self._duplicate(scan_id)
-            return True
+        if self.is_done(scan_id):
+            return self._duplicate(scan_id)
+        _atomic_write(self.done / f'{scan_id}.tif', lambda f: tifffile.imwrite(f, np.asarray(image, np.float32)))
+        if figure is not None:
+            figure(self.done / f'{scan_id}.png')
+        try:
+            os.replace(self.pending / f'{scan_id}.npz', self.done / f'{scan_id}.npz')
+        except FileNotFoundError:
+            return self._duplicate(scan_id)
+        _fsync_folder(self.done)
+        return True
 
     def _duplicate(self, scan_id: str) -> bool:
         self.duplicates += 1
@@ -109,7 +162,51 @@ class ScanStore:
             f.write(f'{scan_id}\n')
         return False
 
+    def recover(self) -> tuple[list[str], list[Path]]:
+        """Temporary files left by killed processes -> (recovered scan ids, incomplete files set aside).
+
+        A complete scan file (it reads back whole, with its own scan id) is renamed into pending/, to be completed
+        like any other; a half-written one (or a second copy of a stored scan) is moved to corrupt/ as
+        <scan_id>.incomplete.npz; a half-written completion in done/ is removed (its scan is still pending).
+        Files whose writer is alive are left alone."""
+        recovered, incomplete = [], []
+        for tmp in sorted(self.pending.glob('.*.npz.tmp')):
+            scan_id = tmp.name[1 : -len('.npz.tmp')]
+            with _unless_locked(tmp) as f:
+                if f is None:
+                    continue
+                target = self.pending / f'{scan_id}.npz'
+                try:
+                    _read(tmp, scan_id)
+                    whole = not target.exists() and not self.is_done(scan_id)
+                except CorruptScan:
+                    whole = False
+                if not whole:
+                    target = self.corrupt / f'{scan_id}.incomplete.npz'
+                os.replace(tmp, target)
+                if whole:
+                    recovered.append(scan_id)
+                else:
+                    incomplete.append(target)
+        for tmp in self.done.glob('.*.tif.tmp'):
+            with _unless_locked(tmp) as f:
+                if f is not None:
+                    tmp.unlink()
+        return recovered, incomplete
+
     def completion(self, scan_id: str) -> np.ndarray:
         import tifffile
 
         return tifffile.imread(self.done / f'{scan_id}.tif')
+
+
+def _read(path: Path, scan_id: str) -> tuple[dict, dict]:
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            arrays = {k: f[k] for k in f.files}
+        meta = json.loads(str(arrays.pop('meta')))
+        if meta.get('scan_id') != scan_id or 'partial_scan' not in arrays:
+            raise ValueError('scan id or partial_scan missing')
+    except Exception as e:
+        raise CorruptScan(f'{path} cannot be read ({type(e).__name__}: {e})') from None
+    return arrays, meta

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -40,8 +41,9 @@ def smooth_images(n: int = 6, size: int = 96, seed: int = 0) -> np.ndarray:
     return (2 * (images - lo) / (hi - lo) - 1).astype(np.float32)
 
 
-def start_service(port: int, *extra: str, wait_s: float = 60.0) -> subprocess.Popen:
-    """Start `python -m host.generator_service` and wait until it answers a ping."""
+def start_service(port: int, *extra: str, wait_s: float = 60.0, keys=None) -> subprocess.Popen:
+    """Start `python -m host.generator_service` and wait until it answers a ping (through a board's `keys` folder
+    for a service started with --keys)."""
     from host.client import CompletionClient, ServiceUnavailable
 
     env = {**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '2', 'PYTHONPATH': str(ROOT)}
@@ -49,9 +51,7 @@ def start_service(port: int, *extra: str, wait_s: float = 60.0) -> subprocess.Po
     log = tempfile.TemporaryFile('w+')
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stderr=log, text=True)
     proc.log = log
-    client = CompletionClient(f'tcp://127.0.0.1:{port}', timeout_s=0.2)
-    token = extra[extra.index('--token') + 1] if '--token' in extra else None
-    client.token = token
+    client = CompletionClient(f'tcp://127.0.0.1:{port}', keys, timeout_s=0.2)
     deadline = time.monotonic() + wait_s
     try:
         while time.monotonic() < deadline:
@@ -96,3 +96,31 @@ def stop(proc: subprocess.Popen) -> None:
 def service_log(proc: subprocess.Popen) -> str:
     proc.log.seek(0)
     return proc.log.read()
+
+
+class FakeService(threading.Thread):
+    """A completion service on loopback that answers every request with `reply(scan_id)` (a broken or hostile one)."""
+
+    def __init__(self, port: int, reply):
+        import zmq
+
+        super().__init__(daemon=True)
+        self.reply, self.requests = reply, 0
+        self.socket = zmq.Context.instance().socket(zmq.ROUTER)
+        self.socket.setsockopt(zmq.LINGER, 0)
+        self.socket.bind(f'tcp://127.0.0.1:{port}')
+        self.running = True
+
+    def run(self) -> None:
+        import json
+
+        while self.running:
+            if self.socket.poll(50):
+                identity, header, *_ = self.socket.recv_multipart()
+                self.requests += 1
+                self.socket.send_multipart([identity, *self.reply(json.loads(header)['scan_id'])])
+        self.socket.close(0)
+
+    def stop(self) -> None:
+        self.running = False
+        self.join(5)

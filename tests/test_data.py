@@ -226,10 +226,10 @@ def test_microscopy_files_through_rosettasciio_are_tiled(tmp_path):
     tifffile = pytest.importorskip('tifffile')
     image = np.random.default_rng(0).random((200, 300)).astype(np.float32)
     tifffile.imwrite(tmp_path / 'a.tif', image)
-    crops = data.load_microscopy(tmp_path)
+    crops = load_microscopy(tmp_path)
     assert crops.shape == (2 * 3, 96, 96)
     np.testing.assert_array_equal(crops[1], image[:96, 96:192])
-    assert data.load_microscopy(tmp_path / 'a.tif', downsample=2).shape == (1, 96, 96)
+    assert load_microscopy(tmp_path / 'a.tif', downsample=2).shape == (1, 96, 96)
     hspy = pytest.importorskip('rsciio.hspy')
     axes = [
         {'size': n, 'name': a, 'scale': 1, 'offset': 0, 'units': 'nm', 'navigate': False}
@@ -247,13 +247,13 @@ def test_microscopy_files_through_rosettasciio_are_tiled(tmp_path):
         'models': {},
     }
     hspy.file_writer(str(tmp_path / 'b.hspy'), signal)
-    np.testing.assert_array_equal(data.load_microscopy(tmp_path / 'b.hspy')[5], image[96:192, 192:288])
-    assert len(data.load_microscopy(tmp_path)) == 12  # a folder: both files
+    np.testing.assert_array_equal(load_microscopy(tmp_path / 'b.hspy')[5], image[96:192, 192:288])
+    assert len(load_microscopy(tmp_path)) == 12  # a folder: both files
     (tmp_path / 'broken.dm4').write_bytes(b'\x00' * 64)
     with pytest.raises(data.DataError, match='rosettasciio could not read'):
-        data.load_microscopy(tmp_path / 'broken.dm4')
+        load_microscopy(tmp_path / 'broken.dm4')
     with pytest.raises(data.DataError, match='unsupported format'):
-        data.load_microscopy(tmp_path / 'x.png')
+        load_microscopy(tmp_path / 'x.png')
 
 
 def test_augment_numpy_equals_tensorflow_for_all_eight_symmetries():

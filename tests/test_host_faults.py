@@ -9,9 +9,19 @@ import time
 
 import numpy as np
 import pytest
-from host_helpers import PYTHON, ROOT, free_port, service_log, smooth_images, start_scanning_host, start_service, stop
+from host_helpers import (
+    PYTHON,
+    ROOT,
+    FakeService,
+    free_port,
+    service_log,
+    smooth_images,
+    start_scanning_host,
+    start_service,
+    stop,
+)
 
-from host import run_scan
+from host import run_scan, schema
 from host.actors import ActorError, ScriptedActor
 from host.completers import interpolate
 from host.microscope import SimulatedMicroscope
@@ -137,3 +147,140 @@ def test_device_timeout_mid_scan_exits_non_zero_and_keeps_the_scans(tmp_path, im
     for scan_id in store.pending_ids():
         arrays, _ = store.load(scan_id)
         assert arrays['positions'].shape == (DEFAULT_GEOMETRY.segments, DEFAULT_GEOMETRY.probes_per_segment, 2)
+
+
+@pytest.fixture(scope='module')
+def interpolating_service():
+    port = free_port()
+    proc = start_service(port, '--completer', 'interpolate')
+    yield port
+    stop(proc)
+
+
+def stored_scans(root, n: int, prefix: str = 's') -> ScanStore:
+    store = ScanStore(root)
+    scope = SimulatedMicroscope(smooth_images(4), dwell_s=0)
+    for k in range(n):
+        store.add(f'{prefix}{k}', *acquire(ScriptedActor(), scope, DEFAULT_GEOMETRY))
+    return store
+
+
+def test_complete_pending_recovers_whole_temporary_files_and_sets_half_written_ones_aside(tmp_path, interpolating_service):
+    """What a SIGKILL at the wrong instant leaves: a scan written but not yet renamed, one half-written, a half-written
+    completion; and a temporary file whose writer is alive (it holds the lock), which must be left alone."""
+    import fcntl
+
+    store = stored_scans(tmp_path, 4)
+    (store.pending / 's1.npz').rename(store.pending / '.s1.npz.tmp')
+    (store.pending / '.s2.npz.tmp').write_bytes((store.pending / 's2.npz').read_bytes()[:3000])
+    (store.pending / 's2.npz').unlink()
+    (store.done / '.s0.tif.tmp').write_bytes(b'II*\0 half a TIFF')
+    (store.pending / 's3.npz').rename(store.pending / '.s3.npz.tmp')
+    with open(store.pending / '.s3.npz.tmp', 'rb') as live_writer:
+        fcntl.flock(live_writer, fcntl.LOCK_EX)
+        r = run_host('--complete-pending', '--out', str(tmp_path), '--server', f'127.0.0.1:{interpolating_service}')
+    assert r.returncode == 0 and 'Traceback' not in r.stderr, r.stderr
+    assert 'recovered 1 whole scan' in r.stderr and '1 half-written scan file' in r.stderr
+    assert store.done_ids() == ['s0', 's1'] and store.pending_ids() == []
+    assert [p.name for p in store.corrupt.iterdir()] == ['s2.incomplete.npz']
+    assert not list(store.done.glob('.*')) and (store.pending / '.s3.npz.tmp').exists()
+    arrays, _ = store.load('s1', 'done')
+    assert np.array_equal(store.completion('s1'), interpolate(arrays['partial_scan'][None])[0])
+
+
+def test_two_complete_pending_and_a_live_run_at_once(tmp_path, images_file, interpolating_service):
+    """Two --complete-pending and a scanning run share one folder: each scan completed exactly once, no traceback.
+    This test holds ROOT/.lock for the first second, so both --complete-pending start by waiting for it."""
+    import fcntl
+
+    store = stored_scans(tmp_path, 30)
+    server = f'127.0.0.1:{interpolating_service}'
+    args = [PYTHON, 'host/run_scan.py', '--complete-pending', '--out', str(tmp_path), '--server', server]
+    with open(tmp_path / '.lock', 'a') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        live = start_scanning_host(images_file, 30, interpolating_service, tmp_path, drain_s=60, stderr=subprocess.PIPE)
+        twins = [subprocess.Popen(args, cwd=ROOT, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        time.sleep(1.0)
+    errors = [p.communicate(timeout=300)[1] for p in [*twins, live]]
+    assert {p.returncode for p in twins} <= {0, 3} and live.returncode == 0, errors  # 3: the live run added scans
+    assert not any('Traceback' in e for e in errors), errors
+    assert all('waiting for it' in e for e in errors[:2]), errors
+    r = run_host('--complete-pending', '--out', str(tmp_path), '--server', server)  # what the live run left
+    assert r.returncode == 0, r.stderr
+    assert len(store.done_ids()) == 60 and store.pending_ids() == [] and not (tmp_path / 'duplicates.log').exists()
+    assert len(list(store.done.glob('*.tif'))) == 60 and not list(tmp_path.rglob('.*.tmp'))
+
+
+BAD_REPLIES = {
+    'shape 2x2': lambda scan_id: schema.completion(scan_id, np.zeros((2, 2))),
+    'shape 0x0': lambda scan_id: schema.completion(scan_id, np.zeros((0, 0))),
+    'shape [1e9, 0]': lambda scan_id: [reply_header(scan_id, shape=[1e9, 0]), b''],
+    'shape [96, "96"]': lambda scan_id: [reply_header(scan_id, shape=[96, '96']), bytes(96 * 96 * 4)],
+    'float64': lambda scan_id: [reply_header(scan_id, dtype='float64'), bytes(96 * 96 * 8)],
+    'NaN': lambda scan_id: schema.completion(scan_id, np.full((96, 96), np.nan)),
+    '3e38': lambda scan_id: schema.completion(scan_id, np.full((96, 96), 3e38)),
+    'another scan': lambda scan_id: schema.completion('x' + scan_id, np.zeros((96, 96))),
+    'not JSON': lambda scan_id: [b'\xff['],
+}
+
+
+def reply_header(scan_id: str, **fields) -> bytes:
+    import json
+
+    header = {'schema': schema.SCHEMA, 'version': schema.VERSION, 'kind': 'completion', 'scan_id': scan_id}
+    return json.dumps({**header, 'shape': [96, 96], 'dtype': 'float32', **fields}).encode()
+
+
+@pytest.mark.parametrize('reply', BAD_REPLIES)
+def test_no_bad_reply_is_filed_as_done(tmp_path, images_file, reply, capsys):
+    port = free_port()
+    fake = FakeService(port, BAD_REPLIES[reply])
+    fake.start()
+    try:
+        args = ['--actor', 'scripted', '--images', images_file, '--scans', '2', '--out', str(tmp_path)]
+        rc = run_scan.main([*args, '--server', f'127.0.0.1:{port}', '--timeout', '0.3', '--retries', '1'])
+    finally:
+        fake.stop()
+    store = ScanStore(tmp_path)
+    assert rc == 0 and fake.requests == 4  # both scans asked twice, then left for --complete-pending
+    assert store.done_ids() == [] and len(store.pending_ids()) == 2 and not list(store.done.iterdir())
+    assert 'stays in pending/' in capsys.readouterr().err
+
+
+def test_a_dead_sender_thread_is_an_error(tmp_path, images_file, monkeypatch, capsys):
+    def disk_full(*_):
+        raise OSError(28, 'No space left on device')
+
+    port = free_port()
+    fake = FakeService(port, lambda scan_id: schema.completion(scan_id, np.zeros((96, 96))))
+    fake.start()
+    monkeypatch.setattr(ScanStore, 'complete', disk_full)
+    try:
+        args = ['--actor', 'scripted', '--images', images_file, '--scans', '3', '--out', str(tmp_path)]
+        rc = run_scan.main([*args, '--server', f'127.0.0.1:{port}'])
+        err = capsys.readouterr().err
+        assert rc == 3 and 'sender thread failed' in err and 'No space left on device' in err
+        rc = run_scan.main(['--complete-pending', '--out', str(tmp_path), '--server', f'127.0.0.1:{port}'])
+        err = capsys.readouterr().err
+        assert rc == 3 and 'error: [Errno 28] No space left on device' in err and 'Traceback' not in err
+    finally:
+        fake.stop()
+    assert len(ScanStore(tmp_path).pending_ids()) == 3  # nothing lost: --complete-pending finishes them later
+
+
+def test_reliability_benchmark_at_a_small_size(tmp_path):
+    """bench/reliability.py end to end, board program killed too (the committed run is the full size)."""
+    import json
+
+    args = ['--messages', '200', '--scans', '60', '--service-kills', '2', '--board-kills', '2', '--per-run', '40']
+    r = subprocess.run(
+        [PYTHON, 'bench/reliability.py', *args, '--out', str(tmp_path / 'reliability.json')],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    result = json.loads((tmp_path / 'reliability.json').read_text())
+    assert r.returncode == 0 and all(result['criteria'].values()), r.stdout[-3000:] + r.stderr[-3000:]
+    assert result['fault_run']['board_kills'] == 2 and result['fault_run']['scans_stored'] >= 60
+    assert (tmp_path / 'reliability.md').read_text().count('| yes |') == len(result['criteria'])

@@ -16,6 +16,7 @@ from host.microscope import SimulatedMicroscope, load_images, normalise
 from host.scan import acquire
 from host.store import CorruptScan, DuplicateScan, ScanStore
 from model.geometry import DEFAULT_GEOMETRY
+from model.microscopy_files import DataError
 from model.scan_numpy import rollout
 
 
@@ -65,7 +66,7 @@ def test_load_images_from_npy_and_tiff(tmp_path):
     tifffile.imwrite(tmp_path / 'b.tif', raw[1, :, :, 0].repeat(2, 0).repeat(2, 1).astype(np.float32))  # 192x192
     tiles = load_images(str(tmp_path / 'b.tif'))
     assert tiles.shape == (4, 96, 96)
-    with pytest.raises(ValueError, match='expected images'):
+    with pytest.raises(DataError, match='expected images'):
         np.save(tmp_path / 'c.npy', raw[:, :50])
         load_images(str(tmp_path / 'c.npy'))
 
@@ -108,3 +109,17 @@ def test_no_tensorflow_under_host():
         'assert not {"tensorflow", "keras"} & set(sys.modules), "TensorFlow imported"'
     )
     subprocess.run([PYTHON, '-c', code], cwd=ROOT, check=True, timeout=60)
+
+
+def test_board_program_runs_without_scipy_or_training(tmp_path):
+    """A whole run on the board's path (reference actor, .npy images, a TIFF-free store) imports neither."""
+    np.save(tmp_path / 'images.npy', smooth_images(2))
+    code = (
+        'import sys; from host import run_scan;'
+        f'rc = run_scan.main(["--images", {str(tmp_path / "images.npy")!r}, "--server", "none", "--scans", "2",'
+        f' "--out", {str(tmp_path / "scans")!r}]);'
+        'loaded = sorted({m.split(".")[0] for m in sys.modules} & {"scipy", "training", "tensorflow", "keras"});'
+        'assert rc == 0 and not loaded, (rc, loaded)'
+    )
+    subprocess.run([PYTHON, '-c', code], cwd=ROOT, check=True, timeout=120)
+    assert len(list((tmp_path / 'scans' / 'pending').glob('*.npz'))) == 2

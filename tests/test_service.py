@@ -10,7 +10,7 @@ import pytest
 from host_helpers import PYTHON, ROOT, free_port, service_log, smooth_images, start_service, stop
 
 from host import schema
-from host.client import CompletionClient
+from host.client import CompletionClient, ServiceUnavailable
 from host.completers import interpolate
 
 
@@ -26,7 +26,7 @@ def partial_of(image: np.ndarray, n: int = 400, seed: int = 0) -> np.ndarray:
 @pytest.fixture(scope='module')
 def service():
     port = free_port()
-    proc = start_service(port, '--completer', 'interpolate', '--token', 'tok', '--max-batch', '4')
+    proc = start_service(port, '--completer', 'interpolate', '--max-batch', '4', '--batch-wait-ms', '50')
     yield proc, f'tcp://127.0.0.1:{port}'
     stop(proc)
 
@@ -47,7 +47,7 @@ def raw_call(address: str, frames: list[bytes], timeout_ms: int = 5000) -> list[
 def test_completion_equals_interpolation(service):
     _, address = service
     partial = partial_of(smooth_images(1)[0])
-    client = CompletionClient(address, token='tok', timeout_s=10)
+    client = CompletionClient(address, timeout_s=10)
     image = client.complete('scan-1', partial)
     client.close()
     assert image.dtype == np.float32 and image.shape == (96, 96)
@@ -63,11 +63,11 @@ def test_concurrent_requests_are_batched_and_answered_by_id(service):
     sock.connect(address)
     partials = [partial_of(img, seed=i) for i, img in enumerate(smooth_images(6, seed=1))]
     for i, p in enumerate(partials):
-        sock.send_multipart(schema.request(f's{i}', p, 'tok'))
+        sock.send_multipart(schema.request(f's{i}', p))
     got = {}
     while len(got) < len(partials):
         assert sock.poll(10000)
-        scan_id, image = schema.parse_reply(sock.recv_multipart())
+        scan_id, image = schema.parse_reply(sock.recv_multipart(), (96, 96))
         got[scan_id] = image
     sock.close(0)
     expected = interpolate(np.stack(partials))
@@ -78,46 +78,61 @@ def test_concurrent_requests_are_batched_and_answered_by_id(service):
 def _header(**overrides) -> bytes:
     h = {
         'schema': schema.SCHEMA,
-        'version': 1,
+        'version': schema.VERSION,
         'kind': 'complete',
         'scan_id': 'x',
         'shape': [96, 96, 2],
         'dtype': 'float32',
-        'token': 'tok',
         **overrides,
     }
     return json.dumps(h).encode()
 
 
-GOOD = np.zeros((96, 96, 2), np.float32).tobytes()
-NAN = np.full((96, 96, 2), np.nan, np.float32).tobytes()
-BAD_MASK = np.full((96, 96, 2), 0.5, np.float32).tobytes()
+def payload(value: float = 0.0, mask: float = 1.0) -> bytes:
+    scan = np.zeros((96, 96, 2), np.float32)
+    scan[::4, ::4] = value, mask
+    return scan.tobytes()
+
+
+GOOD = payload()
 
 
 @pytest.mark.parametrize(
     'frames, reason',
     [
         ([b'not json', GOOD], 'not JSON'),
-        ([_header(version=2), GOOD], 'unsupported schema version'),
-        ([_header(token='wrong'), GOOD], 'token'),
-        ([_header(token=None), GOOD], 'token'),
+        ([_header(version=1), GOOD], 'unsupported schema version'),
         ([_header(shape=[96, 96, 1]), GOOD], 'shape'),
+        ([_header(shape=[96.0, 96.0, 2.0]), GOOD], 'shape'),
+        ([_header(shape=[96, '96', 2]), GOOD], 'shape'),
         ([_header(dtype='float64'), GOOD], 'dtype'),
-        ([_header(), GOOD + GOOD], 'payload has'),
+        ([_header(), GOOD[:-4]], 'payload has'),
         ([_header(), GOOD[:100]], 'payload has'),
-        ([_header(), NAN], 'NaN'),
-        ([_header(), BAD_MASK], 'mask'),
+        ([_header(), payload(np.nan)], 'NaN'),
+        ([_header(), payload(3e38)], 'beyond'),
+        ([_header(), payload(mask=0.5)], 'mask'),
+        ([_header(), payload(mask=0.0)], 'no probes'),
         ([_header(scan_id='../../etc/passwd'), GOOD], 'scan_id'),
+        ([_header(scan_id='x\n'), GOOD], 'scan_id'),
+        ([_header(scan_id='été'), GOOD], 'scan_id'),
         ([_header(kind='pickle'), GOOD], 'unknown message kind'),
+        ([_header(kind='été', token='été'), GOOD], 'unknown message kind'),
         ([_header()], '2 frames'),
-        ([b'{' * 5000, GOOD], 'exceeds'),
+        ([_header(), GOOD, GOOD], 'frames'),
+        ([_header()] + [GOOD] * 30, 'message of 31 frames'),
+        ([b'{' * 5000, b''], 'exceeds'),
+        ([b'{' * 5000, GOOD], 'bytes: at most'),
+        ([b'[' * 2048, GOOD], 'nested too deeply'),
+        ([_header(extra=[[[[1]]]] * 10), GOOD[:8]], 'payload has'),
+        ([b'\xff\xfe', GOOD], 'not JSON'),
+        ([b'1' * 4096, GOOD], 'not'),
     ],
 )
 def test_bad_requests_get_an_error_and_the_service_stays_up(service, frames, reason):
     proc, address = service
     header = schema.parse_header(raw_call(address, frames)[0])
     assert header['kind'] == 'error' and reason in header['error']
-    client = CompletionClient(address, token='tok', timeout_s=10)
+    client = CompletionClient(address, timeout_s=10)
     client.ping()
     client.close()
     assert proc.poll() is None
@@ -133,13 +148,41 @@ def test_message_over_the_size_limit_is_dropped_and_the_service_stays_up(service
     sock.send_multipart([_header(), b'\0' * (5 << 20)])
     assert not sock.poll(500), 'an oversized message must be dropped before parsing'
     sock.close(0)
-    client = CompletionClient(address, token='tok', timeout_s=10)
+    client = CompletionClient(address, timeout_s=10)
     client.ping()
     client.close()
     assert proc.poll() is None
 
 
-def test_listening_beyond_loopback_requires_a_token():
+def test_a_bad_scan_in_a_batch_fails_only_itself(service):
+    """One probe passes validation but cannot be interpolated: it fails, the three good scans of its batch do not."""
+    import zmq
+
+    proc, address = service
+    sock = zmq.Context.instance().socket(zmq.DEALER)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.connect(address)
+    partials = {f'good{i}': partial_of(img, seed=i) for i, img in enumerate(smooth_images(3, seed=2))}
+    partials['bad'] = np.zeros((96, 96, 2), np.float32)
+    partials['bad'][5, 5] = 0.5, 1
+    for scan_id in ('good0', 'bad', 'good1', 'good2'):
+        sock.send_multipart(schema.request(scan_id, partials[scan_id]))
+    got, failed = {}, []
+    while len(got) + len(failed) < 4:
+        assert sock.poll(10000), 'a scan got no reply'
+        try:
+            scan_id, image = schema.parse_reply(sock.recv_multipart(), (96, 96))
+            got[scan_id] = image
+        except schema.ServiceError as e:
+            failed.append(e.scan_id)
+    sock.close(0)
+    assert failed == ['bad'] and sorted(got) == ['good0', 'good1', 'good2']
+    for scan_id, image in got.items():
+        assert np.array_equal(image, interpolate(partials[scan_id][None])[0])
+    assert 'a batch of 4 failed' in service_log(proc) and proc.poll() is None
+
+
+def test_listening_beyond_loopback_requires_keys():
     r = subprocess.run(
         [PYTHON, '-m', 'host.generator_service', '--bind', '0.0.0.0', '--completer', 'interpolate'],
         cwd=ROOT,
@@ -147,7 +190,49 @@ def test_listening_beyond_loopback_requires_a_token():
         text=True,
         timeout=60,
     )
-    assert r.returncode == 2 and '--token' in r.stderr
+    assert r.returncode == 2 and '--keys' in r.stderr and 'python -m host.keys' in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def make_keys(folder, client: str = 'board') -> None:
+    r = subprocess.run(
+        [PYTHON, '-m', 'host.keys', str(folder), '--client', client], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert r.returncode == 0, r.stderr
+
+
+def test_curve_keys_admit_only_known_boards(tmp_path):
+    keys, other = tmp_path / 'keys', tmp_path / 'other'
+    make_keys(keys)
+    make_keys(keys, 'board2')
+    make_keys(other)
+    assert oct((keys / 'service' / 'server.key_secret').stat().st_mode & 0o777) == '0o600'
+    assert sorted(p.name for p in (keys / 'service' / 'clients').iterdir()) == ['board.key', 'board2.key']
+    port = free_port()
+    address = f'tcp://127.0.0.1:{port}'
+    proc = start_service(port, '--completer', 'interpolate', '--keys', str(keys / 'service'), keys=keys / 'board')
+    try:
+        partial = partial_of(smooth_images(1)[0])
+        for board in ('board', 'board2'):
+            client = CompletionClient(address, keys / board, timeout_s=10)
+            assert np.array_equal(client.complete(f'k-{board}', partial), interpolate(partial[None])[0])
+            client.close()
+        for intruder in (other / 'board', None):  # another service's board, and a client without keys
+            client = CompletionClient(address, intruder, timeout_s=1)
+            with pytest.raises(ServiceUnavailable):
+                client.complete('intruder', partial)
+            client.close()
+        client = CompletionClient(address, keys / 'board', timeout_s=10)
+        client.ping()
+        client.close()
+        assert proc.poll() is None
+        proc.terminate()  # SIGTERM: the service stops cleanly and logs its summary
+        assert proc.wait(30) == 0
+    finally:
+        stop(proc)
+    assert 'CURVE keys' in service_log(proc) and 'served 2 completions in 2 batches, 0 errors' in service_log(proc)
+    r = subprocess.run([PYTHON, '-m', 'host.keys', str(keys)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and 'already exists' in r.stderr  # a board's keys are never overwritten
 
 
 def test_missing_checkpoint_is_a_clear_error(tmp_path):
@@ -185,3 +270,17 @@ def test_trained_generator_service(tmp_path):
     expected = np.asarray(model(partial[None], training=False))[0, ..., 0]
     np.testing.assert_allclose(image, expected, atol=1e-5)
     assert 'completer=generator' in service_log(proc)
+
+
+def test_fuzzed_messages_never_stop_the_service(service):
+    """A few hundred generated messages (valid, mutated, oversized, nested, too many frames, garbage); the full-size
+    run of 10,000+ is bench/reliability.py."""
+    from fuzz_messages import fuzz
+
+    proc, address = service
+    result = fuzz(address, proc, 300, seed=12)
+    assert result['crashes'] == 0 and result['unanswered'] == 0 and result['wrong'] == 0, result
+    assert min(result['by_kind'].values()) > 0 and result['completions'] > 0 and result['dropped'] > 0, result
+    client = CompletionClient(address, timeout_s=10)
+    client.ping()
+    client.close()

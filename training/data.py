@@ -20,26 +20,14 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
+from model.microscopy_files import CROP, DataError, load_microscopy_by_file  # noqa: F401  (DataError: re-exported)
+
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / 'data' / 'cache'
 PROCEDURAL_VERSION = 2
 WEMD_SIZE, WEMD_TRAIN = 19_769, 15_815
 SPLITS = ('train', 'test', 'test_unseen')
 TRAIN_FRACTION = 0.8  # of the source files (or images) of users' data that train
-RSCIIO_READERS = {
-    '.dm3': 'digitalmicrograph',
-    '.dm4': 'digitalmicrograph',
-    '.emd': 'emd',
-    '.tif': 'tiff',
-    '.tiff': 'tiff',
-    '.hspy': 'hspy',
-}
-MICROSCOPY_SUFFIXES = tuple(RSCIIO_READERS)
-CROP = 96
-
-
-class DataError(Exception):
-    """Input images are missing, malformed or unusable; the message says what to do."""
 
 
 def blur_kernel(size: int = 5, sigma: float = 2.5) -> np.ndarray:
@@ -147,60 +135,6 @@ def read_npy_crops(path: Path) -> np.ndarray:
     if x.ndim != 3 or x.shape[1:] != (CROP, CROP):
         raise DataError(f'{path} has shape {list(x.shape)}; expected [N, 96, 96, 1] (or [N, 96, 96]) crops')
     return x
-
-
-def _tiles(image: np.ndarray, downsample: int) -> list[np.ndarray]:
-    if downsample > 1:
-        h, w = (s // downsample * downsample for s in image.shape)
-        image = image[:h, :w].reshape(h // downsample, downsample, w // downsample, downsample).mean(axis=(1, 3))
-    h, w = image.shape
-    return [image[r : r + CROP, c : c + CROP] for r in range(0, h - CROP + 1, CROP) for c in range(0, w - CROP + 1, CROP)]
-
-
-def load_microscopy(path: Path, downsample: int = 1) -> np.ndarray:
-    """Read .dm3/.dm4/.emd/.tif/.hspy files (a file or a folder) with rosettasciio; tile 2-D images into 96x96 crops."""
-    return np.concatenate(load_microscopy_by_file(path, downsample))
-
-
-def load_microscopy_by_file(path: Path, downsample: int = 1) -> list[np.ndarray]:
-    """As `load_microscopy`, one array of crops per file (files in sorted order; a file without a usable image is
-    skipped): the unit that splits keep together, since one file's images may show the same area (stacks, detectors)."""
-    files = sorted(p for p in path.rglob('*') if p.suffix.lower() in MICROSCOPY_SUFFIXES) if path.is_dir() else [path]
-    if not files:
-        raise DataError(f'no microscopy files ({", ".join(MICROSCOPY_SUFFIXES)}) found in {path}')
-    per_file = []
-    for f in files:
-        crops = [t for img in _read_images(f) for t in _tiles(img, downsample)]
-        if crops:
-            per_file.append(np.stack(crops).astype(np.float32))
-    if not per_file:
-        raise DataError(f'{path}: no 2-D image of at least {CROP}x{CROP} px (after downsampling by {downsample}) was found')
-    return per_file
-
-
-def _read_images(path: Path) -> list[np.ndarray]:
-    suffix = path.suffix.lower()
-    if suffix not in RSCIIO_READERS:
-        raise DataError(f'{path}: unsupported format {suffix!r}; use one of {", ".join(MICROSCOPY_SUFFIXES)}')
-    import importlib
-
-    try:
-        module = importlib.import_module(f'rsciio.{RSCIIO_READERS[suffix]}')
-        signals = module.file_reader(str(path))
-    except Exception as e:  # noqa: BLE001  (every reader raises its own exception types)
-        raise DataError(
-            f'{path}: rosettasciio could not read it ({type(e).__name__}: {e}); is the file complete and of that format?'
-        ) from e
-    images = []
-    for s in signals:
-        data = np.asarray(s['data'])
-        if data.ndim == 2:
-            images.append(data)
-        elif data.ndim == 3 and data.shape[-1] in (3, 4) and suffix in ('.tif', '.tiff'):
-            images.append(data[..., :3].mean(-1))
-        elif data.ndim == 3:
-            images += list(data)  # an image stack
-    return images
 
 
 # ---- splitting users' data --------------------------------------------------------------------------------------------
