@@ -1,8 +1,8 @@
 # Adaptive partial STEM with an FPGA actor. Every target bootstraps its own virtual environment (.venv).
 #   make demo       default data -> train the small preset -> evaluate -> figures (about 15 min on a 2-core CPU)
 #   make test       the whole test suite, including the cocotb RTL simulations (Icarus + Verilator)
-#   make train      PRESET=small|paper CONFIG=file.yaml RUN=runs/name
-#   make bench      quality at equal dose (adaptive vs fixed paths vs interpolation) + training speed
+#   make train      PRESET=small|quality|paper BACKEND=tensorflow|jax CONFIG=file.yaml RUN=runs/name
+#   make bench      training speed (both backends) + quality at equal dose (adaptive vs fixed paths, 3 seeds each)
 #   make hls / rtl / bitstream / serve   hardware actor and board program (see README.md)
 
 PYTHON ?= python3
@@ -10,6 +10,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PRESET ?= small
+BACKEND ?= tensorflow
 SEED   ?= 0
 RUN    ?= runs/$(PRESET)-adaptive-seed$(SEED)
 CONFIG ?=
@@ -39,17 +40,18 @@ data: venv
 	$(PY) -m training.data --source procedural
 
 train: venv
-	$(PY) -m training.train --preset $(PRESET) --seed $(SEED) --out $(RUN) $(if $(CONFIG),--config $(CONFIG))
+	$(PY) -m training.train --backend $(BACKEND) --preset $(PRESET) --seed $(SEED) --out $(RUN) $(if $(CONFIG),--config $(CONFIG))
 
 demo: venv
 	$(PY) -m training.data --source procedural
-	@if [ -f runs/demo/checkpoint/manifest.json ]; then echo 'runs/demo already trained: evaluating it (delete runs/demo to retrain)'; \
-	 else $(PY) -m training.train --preset small --seed $(SEED) --out runs/demo; fi
+	@if [ -f runs/demo/checkpoint/latest ]; then echo 'runs/demo already holds a run: continuing it if unfinished (delete runs/demo to retrain)'; \
+	 $(PY) -m training.train --out runs/demo --resume; \
+	 else $(PY) -m training.train --backend $(BACKEND) --preset small --seed $(SEED) --out runs/demo; fi
 	$(PY) -m training.report runs/demo
 
 bench: venv
 	$(PY) bench/train_speed.py
-	$(PY) bench/quality.py --preset $(PRESET) --seed $(SEED)
+	$(PY) bench/quality.py --backend $(BACKEND)
 
 bench-host: venv
 	$(PY) bench/host.py --checkpoint $(CHECKPOINT)

@@ -1,10 +1,20 @@
-"""Scan quality at equal dose: the adaptive actor vs fixed paths vs classical interpolation, on held-out images.
+"""Scan quality at equal dose: the adaptive system against fixed paths, with seeds, intervals, floors and headroom.
 
-    python bench/quality.py --preset small         # trains whatever is missing under runs/, then evaluates
+    python bench/quality.py                       # the quality preset: trains what is missing under runs/, evaluates
+    python bench/quality.py --dataset my.npy      # the same checkpoints evaluated on a user's images (no retraining)
 
-Trains (or reuses) under runs/: the adaptive CRDPG run, a blind CRDPG run (its learned fixed path), and one generator per
-fixed path for the same number of iterations. Writes bench/results/quality.json, quality.md, quality_paths.png and
-learning_curves.png.
+Every method scans 400 probes (1/23 of the pixels) and is completed by a generator trained for its own paths for the
+same number of updates: the adaptive actor with the generator trained alongside it (CRDPG, with the preset's warm starts,
+TD3 options and fine-tuning), and each fixed path (spiral, serpentine, an inside random walk) with a generator of its own
+(pretrained on the same bank of paths, then trained on that path). Floors every learned completion must beat: a flat
+image at each image's true mean (an oracle no scan can know), and linear interpolation of each path's samples.
+
+Reported on the held-out test split and on the unseen family (settings training never saw), over every training seed:
+MSE, PSNR, SSIM per method; adaptive / best fixed MSE with a 95 % bootstrap interval over images (seeds averaged per
+image), its per-seed values, the per-image win rate, the probes the adaptive actor wasted off the image, and the
+headroom: the per-image best of all fixed paths over the best single one (what choosing a path per image could gain).
+Run folders are reused only if their saved configuration is the one asked for (never a run of other data).
+Writes bench/results/quality.json, quality.md, quality_ablations.json/.md, quality_paths.png, learning_curves.png.
 """
 
 from __future__ import annotations
@@ -13,6 +23,7 @@ import argparse
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,130 +34,283 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 FIXED = ('spiral', 'serpentine', 'random_walk')
+# the paper's CRDPG alone at the same generator updates (no warm starts, no TD3): the first row of the ablation table
+PLAIN = dict(pretrain_iterations=0, clone_iterations=0, finetune_iterations=0, critic_warmup=0, twin_critics=False, target_noise=0.0, actor_delay=1)
+BOOTSTRAP = 2000
 
 
-def run(cmd: list[str]) -> None:
-    print('+', ' '.join(cmd), flush=True)
-    subprocess.run([sys.executable, *cmd], check=True, cwd=ROOT)
+class Runs:
+    """The run folders of the comparison, trained with the standard commands where missing or incomplete."""
+
+    def __init__(self, root: Path, preset: str, backend: str, overrides: dict):
+        from training.config import load_config
+
+        self.root, self.preset, self.backend, self.overrides = root, preset, backend, overrides
+        self.cfg = load_config(preset, **overrides)
+
+    def folder(self, kind: str, seed: int) -> Path:
+        return self.root / f'{self.preset}-{kind}-seed{seed}'
+
+    def config_of(self, kind: str, seed: int):
+        changes = {**(PLAIN if kind == 'plain' else {}), 'seed': seed}
+        if kind == 'plain':
+            changes['iterations'] = self.cfg.generator_updates  # equal generator updates
+        return self.cfg.replace(**changes)
+
+    def _complete(self, kind: str, seed: int) -> bool:
+        """A finished run of exactly the wanted configuration (refuses to reuse one of other data or settings)."""
+        from training import checkpoint
+
+        folder = self.folder(kind, seed)
+        if not (folder / 'checkpoint').exists():
+            return False
+        saved = checkpoint.load_config(folder / 'checkpoint')
+        if saved != self.config_of(kind, seed):
+            raise SystemExit(f'error: {folder} holds a run of another configuration or data set; pass another --runs folder')
+        step = checkpoint.load_extras(folder / 'checkpoint')['step']
+        return step >= (saved.generator_updates if kind.startswith('fixed-') else saved.total_iterations)
+
+    def _train(self, module: str, folder: Path, *args: str) -> None:
+        resume = ['--resume'] if (folder / 'checkpoint').exists() else ['--preset', self.preset, *self._flags()]
+        cmd = [sys.executable, '-m', module, '--backend', self.backend, '--out', str(folder), '--no-progress', *resume, *args]
+        print('+', ' '.join(cmd[1:]), flush=True)
+        subprocess.run(cmd, check=True, cwd=ROOT)
+
+    def _flags(self) -> list[str]:
+        return [item for k, v in self.overrides.items() for item in (f'--{k}', str(v))]
+
+    def ensure(self, seeds: list[int], fixed_seeds: dict, plain_seeds: list[int]) -> None:
+        for seed in seeds:
+            if not self._complete('adaptive', seed):
+                self._train('training.train', self.folder('adaptive', seed), '--seed', str(seed))
+        for seed in plain_seeds:
+            if not self._complete('plain', seed):
+                flags = [x for k, v in {**PLAIN, 'iterations': self.cfg.generator_updates}.items() for x in (f'--{k}', str(v))]
+                self._train('training.train', self.folder('plain', seed), '--seed', str(seed), *flags)
+        for seed in sorted({s for ss in fixed_seeds.values() for s in ss}):
+            paths = [p for p, ss in fixed_seeds.items() if seed in ss and not self._complete(f'fixed-{p}', seed)]
+            if not paths:
+                continue
+            # the pretraining on the bank of paths is the same for every path of a seed: train it once, then fork
+            first = self.folder(f'fixed-{paths[0]}', seed)
+            if not (first / 'checkpoint').exists() and self.cfg.pretrain_iterations:
+                self._train('training.fixed_path', first, '--seed', str(seed), '--path', paths[0], '--stop-after', str(self.cfg.pretrain_iterations))
+                for path in paths[1:]:
+                    shutil.copytree(first, self.folder(f'fixed-{path}', seed))
+            for path in paths:
+                self._train('training.fixed_path', self.folder(f'fixed-{path}', seed), '--seed', str(seed), '--path', path)
 
 
-def ensure_runs(preset: str, runs: Path, seed: int, extra: list[str], fixed: tuple[str, ...]) -> dict:
-    """Train every model the comparison needs unless its run folder already holds a complete one."""
-    dirs = {
-        'adaptive': runs / f'{preset}-adaptive-seed{seed}',
-        'blind': runs / f'{preset}-blind-seed{seed}',
-        **{name: runs / f'{preset}-fixed-{name}-seed{seed}' for name in fixed},
+def bootstrap_ratio(a, b, rng, n=BOOTSTRAP) -> list[float]:
+    """95 % interval of mean(a) / mean(b) over images resampled with replacement (a, b: per-image values)."""
+    idx = rng.integers(0, len(a), (n, len(a)))
+    ratios = a[idx].mean(1) / b[idx].mean(1)
+    return [float(np.percentile(ratios, 2.5)), float(np.percentile(ratios, 97.5))]
+
+
+def evaluate(runs: Runs, images, seeds, fixed_seeds, plain_seeds, label: str, views=None) -> dict:
+    """Every method on one image set: per-method scores over seeds, ratios, intervals, floors and headroom."""
+    from training import checkpoint
+    from training.evaluate import actor_scans, complete, fixed_path_scans, interpolate, random_direction_scans, score
+
+    g = runs.cfg.geometry
+    rng = np.random.default_rng(0)
+    per_image, methods, shown = {}, {}, {}
+
+    def record(name, per_seed_scores, **facts):
+        mse = np.mean([s['per_image_mse'] for s in per_seed_scores], axis=0)
+        per_image[name] = mse
+        methods[name] = {
+            'mse': float(mse.mean()),
+            'psnr': float(np.mean([s['psnr'] for s in per_seed_scores])),
+            'ssim': float(np.mean([s['ssim'] for s in per_seed_scores])),
+            'mse_per_seed': [float(s['mse']) for s in per_seed_scores],
+            'seeds': len(per_seed_scores),
+            **facts,
+        }
+        print(f'[{label}] {name:34s} MSE {methods[name]["mse"]:.5f}  PSNR {methods[name]["psnr"]:.2f}  SSIM {methods[name]["ssim"]:.3f}  seeds {len(per_seed_scores)}', flush=True)
+
+    adaptive, interpolated, random_dirs, off = [], [], [], []
+    for seed in seeds:
+        ckpt = runs.folder('adaptive', seed) / 'checkpoint'
+        actor, generator = checkpoint.load_actor(ckpt), checkpoint.load_generator(ckpt)
+        scans = actor_scans(actor, images, g, views=views)
+        adaptive.append(score(complete(generator, scans['partial_scan']), images))
+        interpolated.append(score(interpolate(scans['partial_scan']), images))
+        off.append(float(scans['off_image'].mean()))
+        rscans = random_direction_scans(images, g, seed)
+        random_dirs.append(score(complete(generator, rscans['partial_scan']), images))
+        if seed == seeds[0]:
+            shown['adaptive'] = (scans['positions'], scans['partial_scan'], complete(generator, scans['partial_scan'][:3]))
+    record('adaptive', adaptive, kind='adaptive actor + its generator', off_image_fraction=float(np.mean(off)), off_image_fraction_per_seed=off)
+    record('adaptive_interpolated', interpolated, kind='adaptive actor samples, linear interpolation')
+    record('random_directions', random_dirs, kind='random directions per scan + the adaptive generator')
+    for seed in plain_seeds:
+        ckpt = runs.folder('plain', seed) / 'checkpoint'
+        scans = actor_scans(checkpoint.load_actor(ckpt), images, g, views=views)
+        record('plain_crdpg', [score(complete(checkpoint.load_generator(ckpt), scans['partial_scan']), images)], kind="the paper's CRDPG alone, same generator updates", off_image_fraction=float(scans['off_image'].mean()))
+    for path, path_seeds in fixed_seeds.items():
+        scores, positions = [], None
+        for seed in path_seeds:
+            ckpt = runs.folder(f'fixed-{path}', seed) / 'checkpoint'
+            positions = np.asarray(checkpoint.load_extras(ckpt)['fixed_positions'], np.float32)
+            fscans = fixed_path_scans(positions, images, g)
+            completions = complete(checkpoint.load_generator(ckpt), fscans['partial_scan'])
+            scores.append(score(completions, images))
+        distinct = int(fscans['partial_scan'][0, ..., 1].sum())
+        record(f'fixed_{path}', scores, kind='fixed path + its own generator', distinct_pixels=distinct, off_image_fraction=float(fscans['off_image'].mean()))
+        record(f'fixed_{path}_interpolated', [score(interpolate(fscans['partial_scan']), images)], kind='fixed path, linear interpolation')
+        shown[f'fixed_{path}'] = (fscans['positions'], fscans['partial_scan'], completions[:3])
+    flat = np.broadcast_to(images.mean(axis=(1, 2), keepdims=True), images.shape)
+    record('flat_true_mean', [score(flat, images)], kind="a flat image at each image's true mean (oracle floor)")
+
+    fixed_names = [f'fixed_{p}' for p in fixed_seeds]
+    best = min(fixed_names, key=lambda n: methods[n]['mse'])
+    a, b = per_image['adaptive'], per_image[best]
+    per_image_best = np.min([per_image[n] for n in fixed_names], axis=0)
+    best_per_seed = {s: methods[best]['mse_per_seed'][i] for i, s in enumerate(fixed_seeds[best[6:]])}
+    result = {
+        'n_images': len(images),
+        'methods': methods,
+        'best_fixed': best,
+        'adaptive_over_best_fixed_mse': float(a.mean() / b.mean()),
+        'adaptive_over_best_fixed_interval95': bootstrap_ratio(a, b, rng),
+        'adaptive_over_best_fixed_per_seed': {str(s): methods['adaptive']['mse_per_seed'][i] / best_per_seed.get(s, b.mean()) for i, s in enumerate(seeds)},
+        'adaptive_win_rate': float(np.mean(a < b)),
+        'adaptive_over_random_directions_mse': float(a.mean() / per_image['random_directions'].mean()),
+        'headroom_per_image_best_fixed_over_best_fixed': float(per_image_best.mean() / b.mean()),
+        'headroom_interval95': bootstrap_ratio(per_image_best, b, rng),
+        'off_image_fraction': methods['adaptive']['off_image_fraction'],
+        'below_flat_floor': {n: m['mse'] < methods['flat_true_mean']['mse'] for n, m in methods.items() if n != 'flat_true_mean'},
     }
-    common = ['--preset', preset, '--seed', str(seed), '--no-progress', *extra]
-    for mode in ('adaptive', 'blind'):
-        if not (dirs[mode] / 'checkpoint' / 'manifest.json').exists():
-            run(['-m', 'training.train', '--actor-mode', mode, '--out', str(dirs[mode]), *common])
-    for name in fixed:
-        if name != 'learned' and not (dirs[name] / 'manifest.json').exists():
-            run(['-m', 'training.fixed_path', '--path', name, '--out', str(dirs[name]), *common])
-    if 'learned' in fixed and not (dirs['learned'] / 'manifest.json').exists():
-        run(['-m', 'training.fixed_path', '--learned', str(dirs['blind'] / 'checkpoint'), '--out', str(dirs['learned']), *common])
-    return dirs
+    return result, shown
 
 
-def read_curve(path: Path) -> dict:
-    with open(path, newline='') as f:
-        rows = list(csv.DictReader(f))
-    return {'iteration': [int(r['iteration']) for r in rows], 'generator_mse': [float(r['generator_mse']) for r in rows]}
-
-
-def git_commit() -> str:
-    try:
-        return subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return 'unknown'
+def table(result: dict, title: str) -> list[str]:
+    lines = [f'### {title} ({result["n_images"]} images)', '', '| method | MSE (mean over seeds) | per seed | PSNR (dB) | SSIM |', '|---|---|---|---|---|']
+    for name, m in sorted(result['methods'].items(), key=lambda kv: kv[1]['mse']):
+        seeds = ', '.join(f'{v:.5f}' for v in m['mse_per_seed']) if m['seeds'] > 1 else ''
+        lines.append(f"| {name} | {m['mse']:.5f} | {seeds} | {m['psnr']:.2f} | {m['ssim']:.3f} |")
+    lo, hi = result['adaptive_over_best_fixed_interval95']
+    hlo, hhi = result['headroom_interval95']
+    per_seed = ', '.join(f'{v:.3f}' for v in result['adaptive_over_best_fixed_per_seed'].values())
+    lines += [
+        '',
+        f"adaptive / best fixed ({result['best_fixed']}) MSE = **{result['adaptive_over_best_fixed_mse']:.3f}** (95 % interval {lo:.3f}-{hi:.3f}; per seed {per_seed}); "
+        f"adaptive wins on {100 * result['adaptive_win_rate']:.1f} % of the images; adaptive / random directions = {result['adaptive_over_random_directions_mse']:.3f}; "
+        f"probes off the image: {100 * result['off_image_fraction']:.2f} %.",
+        f"headroom: per-image best fixed path / best single fixed path = {result['headroom_per_image_best_fixed_over_best_fixed']:.3f} ({hlo:.3f}-{hhi:.3f}).",
+        'below the flat-mean floor: ' + ', '.join(f'{n} {"yes" if v else "**NO**"}' for n, v in result['below_flat_floor'].items()),
+        '',
+    ]
+    return lines
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--preset', default='small')
-    p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--runs', default='runs', help='folder of training runs (reused when complete)')
-    p.add_argument('--n-test', type=int, default=1000, help='held-out images to evaluate (at least 500 for the report)')
+    p.add_argument('--preset', default='quality')
+    p.add_argument('--backend', default='tensorflow', choices=['tensorflow', 'jax'], help='backend of any training still needed')
+    p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2], help='training seeds of the adaptive system and the fixed paths')
+    p.add_argument('--random-walk-seeds', type=int, nargs='+', default=[0], help='training seeds of the random walk (clearly the weakest path)')
+    p.add_argument('--plain-seeds', type=int, nargs='*', default=[0], help="seeds of the paper's CRDPG alone (ablation row)")
+    p.add_argument('--runs', default='runs', help='folder of training runs (reused when complete and of this configuration)')
+    p.add_argument('--n-test', type=int, default=1000, help='held-out images to evaluate')
+    p.add_argument('--dataset', help="evaluate the trained runs on other images (a .npy of 96x96 crops or microscopy files): all of them")
     p.add_argument('--out', default='bench/results')
-    p.add_argument('--train-arg', action='append', default=[], help='extra argument for the training commands (repeatable)')
-    p.add_argument('--fixed', nargs='+', default=[*FIXED, 'learned'], choices=[*FIXED, 'learned'], help='fixed paths to compare')
     args = p.parse_args(argv)
 
+    global np
     import numpy as np
 
-    from training import checkpoint
-    from training.data import load_split
-    from training.evaluate import actor_scans, complete, fixed_path_scans, interpolate, random_direction_scans, score
+    from training.crdpg import detector_views
+    from training.data import DataError, load_split
     from training.figures import learning_curves, paths_and_completions
 
-    runs, out = ROOT / args.runs, ROOT / args.out
-    out.mkdir(parents=True, exist_ok=True)
-    dirs = ensure_runs(args.preset, runs, args.seed, args.train_arg, tuple(args.fixed))
-    cfg = checkpoint.load_config(dirs['adaptive'] / 'checkpoint')
-    g = cfg.geometry
-    test = load_split(cfg.dataset, 'test', n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.seed)[: args.n_test]
-    results, shown = {}, {}
-
-    def record(name, scans, completions, **facts):
-        results[name] = {**score(completions, test), **facts}
-        shown[name] = (scans['positions'] if 'positions' in scans else None, scans['partial_scan'], completions)
-        print(f"{name:32s} mse {results[name]['mse']:.5f}  psnr {results[name]['psnr']:.2f}  ssim {results[name]['ssim']:.3f}", flush=True)
-
-    # (a) the adaptive actor with the generator trained alongside it
-    adaptive_dir = dirs['adaptive'] / 'checkpoint'
-    actor, generator = checkpoint.load_actor(adaptive_dir), checkpoint.load_generator(adaptive_dir)
-    scans = actor_scans(actor, test, g)
-    record('adaptive', scans, complete(generator, scans['partial_scan']), kind='adaptive actor + its CRDPG generator')
-    record('adaptive_interpolated', scans, interpolate(scans['partial_scan']), kind='adaptive actor samples, linear interpolation')
-    rscans = random_direction_scans(test, g, args.seed)
-    record('random_directions', rscans, complete(generator, rscans['partial_scan']), kind='random directions per scan + the CRDPG generator')
-    # (b) fixed paths, each with a generator trained on it for the same iterations
-    # each generator is evaluated on exactly the probe positions it was trained with (saved beside it)
-    paths = {name: np.load(dirs[name] / 'positions.npy') for name in args.fixed}
-    for name, positions in paths.items():
-        fscans = {'positions': np.broadcast_to(positions, (len(test), *positions.shape)), 'partial_scan': fixed_path_scans(positions, test, g.image_size)}
-        gen = checkpoint.load_model(dirs[name], 'generator')
-        distinct = int(fscans['partial_scan'][0, ..., 1].sum())
-        record(f'fixed_{name}', fscans, complete(gen, fscans['partial_scan']), kind='fixed path + its own generator', distinct_pixels=distinct)
-        record(f'fixed_{name}_interpolated', fscans, interpolate(fscans['partial_scan']), kind='fixed path, linear interpolation')
-
-    fixed_names = [f'fixed_{n}' for n in paths]
-    best_fixed = min(fixed_names, key=lambda n: results[n]['mse'])
+    runs = Runs(ROOT / args.runs, args.preset, args.backend, {})
+    fixed_seeds = {'spiral': args.seeds, 'serpentine': args.seeds, 'random_walk': args.random_walk_seeds}
+    runs.ensure(args.seeds, fixed_seeds, args.plain_seeds)
+    cfg = runs.cfg
+    split = dict(n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.data_seed)
+    try:
+        sets = {'test': load_split(args.dataset, 'all')[: args.n_test]} if args.dataset else {
+            'test': load_split(cfg.dataset, 'test', **split)[: args.n_test],
+            'test_unseen': load_split(cfg.dataset, 'test_unseen', **split)[: args.n_test],
+        }  # fmt: skip
+    except DataError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    results, shown = {}, None
+    for name, images in sets.items():
+        results[name], s = evaluate(runs, images, args.seeds, fixed_seeds, args.plain_seeds, name)
+        shown = shown or (images, s)
+    test = sets['test']
+    views = detector_views(cfg, np.random.default_rng(1), len(test))  # the calibration errors of training
+    miscal, _ = evaluate(runs, test, args.seeds, fixed_seeds, [], 'test, miscalibrated detector')
+    results['test_miscalibrated'] = miscal
     summary = {
-        'dataset': cfg.dataset,
-        'preset': cfg.preset,
-        'iterations': cfg.iterations,
-        'n_test': len(test),
-        'git_commit': git_commit(),
-        'probes_per_scan': g.probes,
-        'coverage': g.coverage,
-        'methods': results,
-        'fixed_paths_compared': list(args.fixed),
-        'best_fixed': best_fixed,
-        'adaptive_over_best_fixed_mse': results['adaptive']['mse'] / results[best_fixed]['mse'],
-        'adaptive_over_random_directions_mse': results['adaptive']['mse'] / results['random_directions']['mse'],
+        'dataset': args.dataset or cfg.dataset,
+        'preset': args.preset,
+        'config': cfg.to_dict(),
+        'seeds': args.seeds,
+        'fixed_path_seeds': fixed_seeds,
+        'git_commit': subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout.strip(),
+        'probes_per_scan': cfg.geometry.probes,
+        'coverage': cfg.geometry.coverage,
+        **{k: v for k, v in results['test'].items() if k != 'methods'},
+        'methods': results['test']['methods'],
+        'test_unseen': results.get('test_unseen'),
+        'test_miscalibrated': results['test_miscalibrated'],
     }
-    (out / 'quality.json').write_text(json.dumps(summary, indent=2))
-    lines = ['| method | MSE | PSNR (dB) | SSIM |', '|---|---|---|---|']
-    lines += [f"| {k} | {v['mse']:.5f} | {v['psnr']:.2f} | {v['ssim']:.3f} |" for k, v in sorted(results.items(), key=lambda kv: kv[1]['mse'])]
-    lines.append(f"\nadaptive / best fixed ({best_fixed}) MSE = {summary['adaptive_over_best_fixed_mse']:.3f}; "
-                 f"adaptive / random directions = {summary['adaptive_over_random_directions_mse']:.3f}")  # fmt: skip
-    (out / 'quality.md').write_text('\n'.join(lines) + '\n')
+    out = ROOT / args.out
+    out.mkdir(parents=True, exist_ok=True)
+    suffix = '' if not args.dataset else f'-{Path(args.dataset).stem}'
+    (out / f'quality{suffix}.json').write_text(json.dumps(summary, indent=2))
+    lines = [f'# Quality at equal dose ({cfg.geometry.probes} probes, 1/{1 / cfg.geometry.coverage:.2f} of the pixels), preset {args.preset}, data {summary["dataset"]}', '']
+    lines += table(results['test'], 'held-out test images')
+    if 'test_unseen' in results:
+        lines += table(results['test_unseen'], 'unseen family (settings training never saw)')
+    lines += table(results['test_miscalibrated'], 'held-out test images, detector miscalibrated as in training (gain, offset per image)')
+    (out / f'quality{suffix}.md').write_text('\n'.join(lines) + '\n')
     print('\n'.join(lines))
-
-    # figures: the same three test images under every generator-completed method, and the learning curves
-    show = [m for m in ('adaptive', 'random_directions', *fixed_names) if m in shown]
-    pick = [0, 1, 2]
-    cols = [(m, i) for m in show for i in pick]
-    paths_and_completions(
-        [test[i] for _, i in cols], [shown[m][0][i] for m, i in cols], [shown[m][1][i] for m, i in cols],
-        [shown[m][2][i] for m, i in cols], titles=[m for m, _ in cols], path=out / 'quality_paths.png',
-    )  # fmt: skip
-    curves = {'adaptive (CRDPG)': read_curve(dirs['adaptive'] / 'learning_curve.csv'), 'blind (CRDPG)': read_curve(dirs['blind'] / 'learning_curve.csv')}
-    curves.update({f'fixed {n}': read_curve(dirs[n] / 'learning_curve.csv') for n in paths})
-    learning_curves(curves, out / 'learning_curves.png')
+    if not args.dataset:
+        ablations(runs, results, args, out)
+        images, s = shown
+        names = [n for n in ('adaptive', *[f'fixed_{p}' for p in fixed_seeds]) if n in s]
+        cols = [(n, i) for n in names for i in range(3)]
+        paths_and_completions(
+            [images[i] for _, i in cols], [s[n][0][i] for n, i in cols], [s[n][1][i] for n, i in cols], [s[n][2][i] for n, i in cols],
+            titles=[n for n, _ in cols], path=out / 'quality_paths.png',
+        )  # fmt: skip
+        curves = {}
+        for kind in ['adaptive', *[f'fixed-{p}' for p in fixed_seeds], *(['plain'] if args.plain_seeds else [])]:
+            with open(runs.folder(kind, 0) / 'learning_curve.csv', newline='') as f:
+                rows = [r for r in csv.DictReader(f) if r['generator_mse']]
+            curves[kind] = {'iteration': [int(r['iteration']) for r in rows], 'generator_mse': [float(r['generator_mse']) for r in rows]}
+        learning_curves(curves, out / 'learning_curves.png')
     return 0
+
+
+def ablations(runs: Runs, results: dict, args, out: Path) -> None:
+    """One row per lever: what changed, iterations, the ratio to the best fixed path and its interval."""
+    rows = []
+    test = results['test']
+    best = test['methods'][test['best_fixed']]['mse']
+    if 'plain_crdpg' in test['methods']:
+        m = test['methods']['plain_crdpg']
+        rows.append({'lever': "the paper's CRDPG (no warm start, no TD3), same generator and data", 'iterations': runs.config_of('plain', 0).total_iterations,
+                     'seeds': m['seeds'], 'ratio': m['mse'] / best, 'interval95': None, 'off_image_fraction': m['off_image_fraction']})  # fmt: skip
+    cfg = runs.cfg
+    rows.append({
+        'lever': 'warm starts (generator pretrained on a bank of paths, actor cloned from the serpentine), TD3 (twin critics, target smoothing, delayed actor), critic warm-up, generator fine-tuned on the final paths',
+        'iterations': cfg.total_iterations, 'seeds': len(args.seeds), 'ratio': test['adaptive_over_best_fixed_mse'],
+        'interval95': test['adaptive_over_best_fixed_interval95'], 'off_image_fraction': test['off_image_fraction'],
+    })  # fmt: skip
+    (out / 'quality_ablations.json').write_text(json.dumps({'best_fixed': test['best_fixed'], 'rows': rows}, indent=2))
+    lines = ['| lever | iterations | seeds | adaptive / best fixed | 95 % interval | probes off the image |', '|---|---|---|---|---|---|']
+    for r in rows:
+        interval = '-' if r['interval95'] is None else f"{r['interval95'][0]:.3f}-{r['interval95'][1]:.3f}"
+        lines.append(f"| {r['lever']} | {r['iterations']} | {r['seeds']} | {r['ratio']:.3f} | {interval} | {100 * r['off_image_fraction']:.2f} % |")
+    (out / 'quality_ablations.md').write_text(f"Best fixed path: {test['best_fixed']}.\n\n" + '\n'.join(lines) + '\n')
 
 
 if __name__ == '__main__':

@@ -25,30 +25,23 @@ H_FORMAT = FixedPoint(8, 1)
 C_FORMAT = FixedPoint(12, 4)
 
 
-def closed_loop(cell, images, geometry, teacher=None):
-    """Scan images (N, H, W) with `cell`; returns its observations (N, T, 22), actions (N, T, 2) and, given a teacher,
-    the teacher's unit directions on the same observations (N, T, 2)."""
-    import tensorflow as tf
+def closed_loop(cell, images, geometry, views, teacher=None):
+    """Scan images (N, H, W) through detector views (N, 2) with `cell`, using the one closed-loop scanner of training
+    (`training.policy.closed_loop`); returns the observations it saw (N, T, 22) and, given a teacher, the teacher's unit
+    directions on the same observations (N, T, 2), the teacher's state driven by them."""
+    from keras import ops
 
-    from model import scan_tf
-    from training.policy import zero_state
+    from model import scan_ops
+    from training.policy import cell_step, unroll, zero_state
+    from training.policy import closed_loop as scan
 
     n = len(images)
-    images = tf.constant(images)
-    x = tf.zeros([n, cell.inputs[0].shape[-1]])
-    state, t_state = zero_state(cell, n), (zero_state(teacher, n) if teacher is not None else None)
-    start = scan_tf.initial_start(n, geometry)
-    obs, acts, labels = [], [], []
-    for _ in range(geometry.segments):
-        v, *state = cell([x, *state])
-        obs.append(x.numpy())
-        acts.append(np.asarray(v))
-        if teacher is not None:
-            tv, *t_state = teacher([x, *t_state])
-            labels.append(scan_tf.unit_directions(tv).numpy())
-        x, start, _, _, _ = scan_tf.scan_segment(images, start, scan_tf.unit_directions(tf.convert_to_tensor(v)), geometry)
-    stack = lambda a: np.stack(a, 1).astype(np.float32)  # noqa: E731
-    return stack(obs), stack(acts), (stack(labels) if teacher is not None else None)
+    _, obs = scan(cell_step(cell), ops.convert_to_tensor(images), ops.convert_to_tensor(views), zero_state(cell, n), geometry)
+    labels = None
+    if teacher is not None:
+        v, _ = unroll(cell_step(teacher), obs, zero_state(teacher, n))
+        labels = ops.convert_to_numpy(scan_ops.unit_directions(v)).astype(np.float32)
+    return ops.convert_to_numpy(obs).astype(np.float32), labels
 
 
 def make_train_step(student, lr: float = 3e-3):
@@ -106,15 +99,18 @@ def distil(checkpoint: Path, units: int, n_images: int, rounds: int, epochs: int
 
     from hls.quantized_actor import build_quantized_actor
     from training.checkpoint import load_actor, load_config
+    from training.crdpg import detector_views
     from training.data import load_split
 
     keras.utils.set_random_seed(seed)
     teacher = load_actor(checkpoint)
-    geometry = load_config(checkpoint).geometry
+    cfg = load_config(checkpoint)
+    geometry = cfg.geometry
     contract = ActorContract(geometry=geometry, units=units, state_formats={'h': vars(H_FORMAT), 'c': vars(C_FORMAT)})
-    images = load_split('procedural', 'train')[:n_images].astype(np.float32)
+    images = load_split(cfg.dataset, 'train', n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.data_seed)[:n_images]
+    views = detector_views(cfg, np.random.default_rng(seed), len(images))  # the calibration errors the teacher trained with
     student = build_quantized_actor(contract, units, H_FORMAT, C_FORMAT, beta0=beta)
-    obs, _, labels = closed_loop(teacher, images, geometry, teacher)
+    obs, labels = closed_loop(teacher, images, geometry, views, teacher)
     train_step = make_train_step(student)
     log = []
     for r in range(rounds):
@@ -122,7 +118,7 @@ def distil(checkpoint: Path, units: int, n_images: int, rounds: int, epochs: int
         log.append({'round': r, 'sequences': len(obs), 'loss': loss})
         print(f'round {r}: {len(obs)} scans, loss {loss:.4f}', flush=True)
         if r + 1 < rounds:
-            new_obs, _, new_labels = closed_loop(student, images, geometry, teacher)
+            new_obs, new_labels = closed_loop(student, images, geometry, views, teacher)
             obs, labels = np.concatenate([obs, new_obs]), np.concatenate([labels, new_labels])
     return student, contract, log
 
@@ -137,8 +133,12 @@ def main(argv=None) -> int:
     p.add_argument('--epochs', type=int, default=25, help='epochs over all scans so far, per round')
     p.add_argument('--beta', type=float, default=1e-6, help='HGQ2 EBOPs weight: larger prunes more bits')
     args = p.parse_args(argv)
-    if not (args.checkpoint / 'actor.keras').exists():
-        print(f'error: no trained actor at {args.checkpoint}/actor.keras; train one first (make train)', file=sys.stderr)
+    from training.checkpoint import CheckpointError, verify
+
+    try:
+        verify(args.checkpoint)
+    except CheckpointError as e:
+        print(f'error: {e}', file=sys.stderr)
         return 2
     from hls.export import export
 

@@ -14,34 +14,80 @@ def index_image(size=96):
 
 
 def random_case(seed, n=16):
+    """Images, actions and detector views, with the corner cases every environment must agree on."""
     rng = np.random.default_rng(seed)
     images = rng.uniform(-1, 1, (n, 96, 96)).astype(np.float32)
     actions = rng.normal(size=(n, G.segments, 2)).astype(np.float32)
     actions[0, 3] = 0.0  # a zero action must give direction (0, 1) in both
     actions[1] = [0.0, 1.0]  # straight right: leaves the image after two segments
     actions[2, :, 0] = -1e-3  # almost straight, tiny components
-    return images, actions
+    views = np.stack([rng.uniform(0.5, 1.5, n), rng.uniform(-0.5, 0.5, n)], -1).astype(np.float32)
+    views[:2] = (1.0, 0.0)  # perfect calibration
+    return images, actions, views
 
 
-@pytest.mark.parametrize('seed', [0, 1, 2])
-def test_numpy_and_tensorflow_environments_are_identical(seed):
-    tf = pytest.importorskip('tensorflow')
-    from model import scan_tf
+KERAS_SCANS = r"""
+import keras
+from keras import ops
+from model import scan_ops
+from model.geometry import DEFAULT_GEOMETRY as G
+from tests.test_scan_env import random_case, index_image
+images, actions, views = random_case(SEED)
+inputs = [ops.convert_to_tensor(a) for a in (images, actions, views)]
+scan = lambda i, a, v: scan_ops.scan_paths(i, scan_ops.unit_directions(a), v, G)
+if keras.backend.backend() == 'jax':
+    import jax
+    compiled = jax.jit(scan)
+else:
+    import tensorflow as tf
+    compiled = tf.function(scan)
+for name, fn in (('eager', scan), ('compiled', compiled)):
+    for key, value in fn(*inputs).items():
+        result[f'{name}/{key}'] = ops.convert_to_numpy(value)
+halves = np.array([[[10.5, -0.5], [-0.6, 95.49], [95.5, 3.4999], [47.5, 48.5]]], np.float32)
+values, idx, off = scan_ops.sample(ops.convert_to_tensor(index_image()[None]), ops.convert_to_tensor(halves), 96)
+result.update(halves_values=ops.convert_to_numpy(values), halves_idx=ops.convert_to_numpy(idx), halves_off=ops.convert_to_numpy(off))
+"""
 
-    images, actions = random_case(seed)
-    got = scan_tf.scan_paths(tf.constant(images), tf.constant(actions), G)
+
+@pytest.mark.parametrize('backend', ['tensorflow', 'jax'])
+@pytest.mark.parametrize('seed', [0, 1])
+def test_keras_environment_equals_numpy_under_both_backends(backend, seed):
+    """Executed op by op, the keras.ops environment equals NumPy bit for bit; compiled (XLA may fuse a*b+c into one
+    rounding) every pixel is the same and positions and values agree to float32 rounding."""
+    from tests.backend_runner import run_in_backend
+
+    got = run_in_backend(backend, KERAS_SCANS.replace('SEED', str(seed)))
+    images, actions, views = random_case(seed)
     for n in range(len(images)):
-        ref = sn.rollout(images[n], actions[n], G)
+        ref = sn.rollout(images[n], actions[n], G, views[n])
         for key in ('positions', 'indices', 'values', 'observations', 'penalties', 'partial_scan'):
-            np.testing.assert_array_equal(ref[key], got[key][n].numpy(), err_msg=f'{key} differs for scan {n}')
-    assert got['penalties'].numpy()[1].sum() > 0  # the off-image case really was exercised
+            np.testing.assert_array_equal(ref[key], got[f'eager/{key}'][n], err_msg=f'{key} differs for scan {n}')
+        np.testing.assert_array_equal(ref['indices'], got['compiled/indices'][n])
+        np.testing.assert_allclose(got['compiled/positions'][n], ref['positions'], atol=1e-4)  # 20 segments of rounding
+        for key in ('values', 'observations', 'partial_scan'):
+            np.testing.assert_allclose(got[f'compiled/{key}'][n], ref[key], atol=1e-5)
+    assert got['eager/penalties'][1].sum() > 0  # the off-image case really was exercised
     # exact half-pixel and edge cases, where floor-vs-round or float differences would show
-    halves = np.array([[[10.5, -0.5], [-0.6, 95.49], [95.5, 3.4999], [47.5, 48.5]]], np.float32)
-    values, idx, off = scan_tf.sample(tf.constant(index_image()[None]), tf.constant(halves), 96)
-    ref_values, ref_idx, ref_off = sn.sample(index_image(), halves[0])
-    np.testing.assert_array_equal(values.numpy()[0], ref_values)
-    np.testing.assert_array_equal(idx.numpy()[0], ref_idx)
-    np.testing.assert_array_equal(off.numpy()[0], ref_off)
+    halves = np.array([[10.5, -0.5], [-0.6, 95.49], [95.5, 3.4999], [47.5, 48.5]], np.float32)
+    ref_values, ref_idx, ref_off = sn.sample(index_image(), halves)
+    np.testing.assert_array_equal(got['halves_values'][0], ref_values)
+    np.testing.assert_array_equal(got['halves_idx'][0], ref_idx)
+    np.testing.assert_array_equal(got['halves_off'][0], ref_off)
+
+
+def test_partial_scan_is_normalised_by_its_own_samples_and_independent_of_the_view():
+    image = np.random.default_rng(3).uniform(-0.5, 0.7, (96, 96)).astype(np.float32)
+    actions = sn.unit_directions(np.random.default_rng(4).normal(size=(G.segments, 2)))
+    plain = sn.rollout(image, actions, G)
+    seen = plain['partial_scan'][plain['partial_scan'][..., 1] > 0, 0]
+    assert seen.min() == -1.0 and seen.max() == 1.0  # the scan's own extremes, not the image's
+    viewed = sn.rollout(image, actions, G, view=(1.7, -0.4))
+    np.testing.assert_allclose(viewed['partial_scan'], plain['partial_scan'], atol=2e-6)  # the generator's input
+    np.testing.assert_allclose(viewed['values'], 1.7 * plain['values'] - 0.4, rtol=1e-6)  # the actor's input
+    assert not np.allclose(viewed['observations'], plain['observations'])
+    constant = sn.rollout(np.zeros((96, 96), np.float32), actions, G)
+    assert not constant['partial_scan'][..., 0].any() and constant['partial_scan'][..., 1].sum() > 0
 
 
 def test_nearest_pixel_rounds_half_up_and_clamps_off_image_probes():

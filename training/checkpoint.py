@@ -197,8 +197,8 @@ def save(trainer, state: dict, rng: np.random.Generator, root: str | Path, extra
 def restore(trainer, root: str | Path) -> tuple[dict, np.random.Generator]:
     """The training state and host random generator of the newest checkpoint, for a trainer built with the same config."""
     directory = verify(root)
-    saved = json.loads((directory / 'config.json').read_text())
-    if saved != json.loads(trainer.cfg.to_json()):
+    saved = load_config(directory).to_dict()  # fields added since the save take their defaults
+    if saved != trainer.cfg.to_dict():
         diff = sorted(k for k in saved if saved[k] != trainer.cfg.to_dict().get(k))
         raise CheckpointError(f'checkpoint {directory} was trained with a different config (keys {diff}); resume with the same config')
     with np.load(directory / 'state.npz') as f:

@@ -91,8 +91,13 @@ class TrainConfig:
     """warm start: actor updates cloning the base path (after pretraining, before CRDPG)"""
     base_path: str = 'serpentine'
     """the fixed segment path the actor clones: 'serpentine' or 'random_walk'"""
+    clone_lr: float = 1e-3
+    """Adam learning rate of behaviour cloning"""
     clone_noise: float = 0.3
     """Ornstein-Uhlenbeck sigma (radians) of the perturbed paths whose observations the clone learns from"""
+    anchor_weight: float = 0.0
+    """during CRDPG, the actor's loss also holds it near the base path: + this x mean squared distance of its outputs to
+    the base path's directions (TD3+BC style; 0: off)"""
     finetune_iterations: int = 0
     """generator updates on the noise-free policy's own paths after CRDPG"""
     loop: str = 'python'
@@ -126,13 +131,13 @@ class TrainConfig:
             check.at_least(name, getattr(self, name), 1)
         for name in ('gamma', 'target_decay', 'loss_decay'):
             check.within(name, getattr(self, name), 0.0, 1.0, high_open=True)
-        for name in ('actor_lr', 'critic_lr', 'generator_lr'):
+        for name in ('actor_lr', 'critic_lr', 'generator_lr', 'clone_lr'):
             check.within(name, getattr(self, name), 0.0, 1.0, low_open=True)
         check.within('generator_lr_decay', self.generator_lr_decay, 0.0, 1.0, low_open=True)
         check.within('generator_lr_cycle', self.generator_lr_cycle, 0.0, 1.0, low_open=True)
         check.within('generator_lr_cycle_min', self.generator_lr_cycle_min, 0.0, 1.0)
         check.within('ou_theta', self.ou_theta, 0.0, 1.0)
-        for name in ('clip_sigmas', 'ou_sigma', 'action_norm_weight', 'target_noise', 'target_noise_clip', 'clone_noise', 'view_offset'):
+        for name in ('clip_sigmas', 'ou_sigma', 'action_norm_weight', 'target_noise', 'target_noise_clip', 'clone_noise', 'view_offset', 'anchor_weight'):
             check.at_least(name, getattr(self, name), 0.0)
         check.at_least('view_gain', self.view_gain, 1.0)
         check.at_least('actor.units', self.actor.units, 1)

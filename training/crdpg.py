@@ -78,6 +78,15 @@ def step_losses(penalties, loss_g, loss_mean, loss_mean_square, clip_sigmas: flo
     return penalties + ops.one_hot(T - 1, T) * (clipped / loss_mean)[:, None]
 
 
+def detector_views(cfg: TrainConfig, rng: np.random.Generator, n: int) -> np.ndarray:
+    """Detector views (gain, offset) per scan, the calibration errors training meets (see model.scan_numpy): gain
+    log-uniform in [1/view_gain, view_gain], offset uniform in [-view_offset, view_offset]."""
+    log_gain = np.log(cfg.view_gain)
+    gain = np.exp(rng.uniform(-log_gain, log_gain, n))
+    offset = rng.uniform(-cfg.view_offset, cfg.view_offset, n)
+    return np.stack([gain, offset], -1).astype(np.float32)
+
+
 def mse_per_image(completions, images):
     return ops.mean(ops.square(completions[..., 0] - images), axis=(1, 2))
 
@@ -104,12 +113,14 @@ class CRDPG:
         self.generator_opt.build(self.generator.trainable_variables)
         self.actor = build_actor(g, cfg.actor)
         self.critics = [build_critic(g, cfg.critic) for _ in range(2 if cfg.twin_critics else 1)]
-        self.actor_opt, self.clone_opt = keras.optimizers.Adam(cfg.actor_lr), keras.optimizers.Adam(1e-3)
+        self.actor_opt, self.clone_opt = keras.optimizers.Adam(cfg.actor_lr), keras.optimizers.Adam(cfg.clone_lr)
         self.critic_opts = [keras.optimizers.Adam(cfg.critic_lr) for _ in self.critics]
         for opt, model in ((self.actor_opt, self.actor), (self.clone_opt, self.actor), *zip(self.critic_opts, self.critics)):
             opt.build(model.trainable_variables)
+        # an optimizer's state before any update (TensorFlow updates the optimizers' own variables in place)
+        self._fresh_slots = {id(o): [np.array(v) for v in o.variables] for o in (self.generator_opt, self.actor_opt, self.clone_opt, *self.critic_opts)}
         self.bank = fixed_paths.path_bank(g, seed=cfg.seed) if cfg.pretrain_iterations else None
-        self.base_directions = fixed_paths.base_path(cfg.base_path, g) if cfg.clone_iterations else None
+        self.base_directions = fixed_paths.base_path(cfg.base_path, g) if cfg.clone_iterations or cfg.anchor_weight else None
         self._compiled = {}
 
     # ---- the state ----------------------------------------------------------------------------------------------------
@@ -121,7 +132,7 @@ class CRDPG:
             initialise(model, seed=seed * 100 + k)
         fresh = lambda v: ops.convert_to_tensor(np.array(v))  # noqa: E731  (a buffer of its own: JAX donates the state)
         weights = lambda model: [fresh(v) for v in model.trainable_variables]  # noqa: E731
-        slots = lambda opt: [fresh(v) for v in opt.variables]  # noqa: E731
+        slots = lambda opt: [fresh(v) for v in self._fresh_slots[id(opt)]]  # noqa: E731
         cfg, T = self.cfg, self.geometry.segments
         state = {'step': fresh(np.int32(0)), 'generator': weights(self.generator), 'generator_opt': slots(self.generator_opt)}
         if self.fixed_positions is not None:
@@ -219,7 +230,7 @@ class CRDPG:
         d = {
             'image': rng.integers(0, n_images, n).astype(np.int32),
             'augment': rng.integers(0, cfg.augmentations, n).astype(np.int32),
-            'view': self.views(rng, n),
+            'view': detector_views(cfg, rng, n),
         }
         if phase == 'pretrain':
             d['path'] = rng.integers(0, len(self.bank), n).astype(np.int32)
@@ -234,13 +245,6 @@ class CRDPG:
             d['target_normals'] = rng.standard_normal((cfg.batch_size, T - 1)).astype(np.float32)
             d['iteration'] = np.int32(m)
         return d
-
-    def views(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        """Detector views (gain, offset) per scan: gain log-uniform in [1/view_gain, view_gain], offset uniform."""
-        log_gain = np.log(self.cfg.view_gain)
-        gain = np.exp(rng.uniform(-log_gain, log_gain, n))
-        offset = rng.uniform(-self.cfg.view_offset, self.cfg.view_offset, n)
-        return np.stack([gain, offset], -1).astype(np.float32)
 
     # ---- shared pieces ------------------------------------------------------------------------------------------------
     def _images(self, images, ids, k):
@@ -407,6 +411,8 @@ class CRDPG:
         q_mu, _ = unroll(cell_step(self.critics[0], frozen), ops.concatenate([x, scan_ops.unit_directions(mu)], axis=-1), zero_state(self.critics[0], n), cfg.loop)
         norm = ops.sqrt(ops.sum(ops.square(mu), axis=-1) + 1e-12)
         actor_loss = ops.sum(ops.mean(q_mu[..., 0], axis=1) + cfg.action_norm_weight * ops.mean(ops.square(norm - 1.0), axis=1))
+        if cfg.anchor_weight:
+            actor_loss += cfg.anchor_weight * ops.sum(ops.mean(ops.sum(ops.square(mu - self.base_directions), axis=-1), axis=1))
         step_loss = step_losses(scan['penalties'], ops.stop_gradient(loss_g), consts['loss_mean'], consts['loss_mean_square'], cfg.clip_sigmas)
         bootstrap = self._bootstrap(consts, x_next, actor_states, critic_states)
         y = ops.stop_gradient(step_loss + cfg.gamma * bootstrap)

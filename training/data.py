@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / 'data' / 'cache'
 PROCEDURAL_VERSION = 2
 WEMD_SIZE, WEMD_TRAIN = 19_769, 15_815
-SPLITS = ('train', 'test', 'test_unseen')
+SPLITS = ('train', 'test', 'test_unseen', 'all')
 TRAIN_FRACTION = 0.8  # of the source files (or images) of users' data that train
 
 
@@ -157,6 +157,8 @@ def npy_split(path: Path, split: str, seed: int) -> np.ndarray:
     """A user's .npy of 96x96 crops: the WEMD file (19,769 crops) keeps the paper's ordered split (first 15,815 train,
     last 3,954 test); any other size is shuffled by the seed and split 80/20, each crop on its own (source unknown)."""
     crops = read_npy_crops(path)
+    if split == 'all':
+        return np.asarray(crops, np.float32)
     if len(crops) == WEMD_SIZE:
         part = crops[:WEMD_TRAIN] if split == 'train' else crops[WEMD_TRAIN:]
     else:
@@ -172,6 +174,8 @@ def npy_split(path: Path, split: str, seed: int) -> np.ndarray:
 def microscopy_split(path: Path, split: str, seed: int, downsample: int) -> np.ndarray:
     """Crops of users' microscopy files, split by file: files shuffled by the seed, about 80 % of them train."""
     per_file = load_microscopy_by_file(path, downsample)
+    if split == 'all':
+        return np.concatenate(per_file)
     groups = np.concatenate([np.full(len(c), i) for i, c in enumerate(per_file)])
     return np.concatenate(per_file)[grouped_split(groups, seed, split)]
 
@@ -185,7 +189,8 @@ def load_split(
     seed: int = 0,
     downsample: int = 1,
 ) -> np.ndarray:
-    """Prepared images (N, 96, 96) float32 in [-1, 1] of one split: 'train', 'test' or (procedural only) 'test_unseen'.
+    """Prepared images (N, 96, 96) float32 in [-1, 1] of one split: 'train', 'test', (procedural only) 'test_unseen',
+    or (users' data only) 'all', every image of the source, for evaluating trained runs on data they never saw.
 
     source and its splits:
       - 'procedural': the embedded default, generated once and cached (seed `seed`): n_train 'train' and n_test 'test'
@@ -199,6 +204,8 @@ def load_split(
     if split not in SPLITS:
         raise DataError(f'split must be one of {", ".join(map(repr, SPLITS))}, got {split!r}')
     if source == 'procedural':
+        if split == 'all':
+            raise DataError("the 'all' split is for evaluating on users' data; the procedural set has 'train', 'test' and 'test_unseen'")
         part = procedural_split(split, n_train, n_test, seed)
     else:
         path = Path(source)
@@ -235,7 +242,7 @@ def main(argv=None) -> int:
 
             save_examples(args.figure, args.seed)
             print(f'wrote {args.figure}')
-        for split in SPLITS if args.source == 'procedural' else SPLITS[:2]:
+        for split in SPLITS[:3] if args.source == 'procedural' else SPLITS[:2]:
             x = load_split(args.source, split, n_train=args.n_train, n_test=args.n_test, seed=args.seed)
             print(f'{split}: {len(x)} images {x.shape[1]}x{x.shape[2]}, mean {x.mean():+.3f}, std {x.std():.3f}')
     except DataError as e:
