@@ -247,7 +247,8 @@ def main(argv=None) -> int:
         print(f'error: cannot listen on {address}: {e} (is another service running? pick --port)', file=sys.stderr)
         return 2
     secure = f'CURVE keys {args.keys}' if args.keys else 'loopback, no keys'
-    _log(f'ready on {address} ({secure}): completer={args.completer} image={image_size} max_batch={args.max_batch}')
+    backend = f' backend={completer.backend}' if args.completer == 'generator' else ''
+    _log(f'ready on {address} ({secure}): completer={args.completer}{backend} image={image_size} max_batch={args.max_batch}')
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop cleanly (with the summary) on kill / systemd stop
     try:
         service.serve()

@@ -41,12 +41,12 @@ def smooth_images(n: int = 6, size: int = 96, seed: int = 0) -> np.ndarray:
     return (2 * (images - lo) / (hi - lo) - 1).astype(np.float32)
 
 
-def start_service(port: int, *extra: str, wait_s: float = 60.0, keys=None) -> subprocess.Popen:
-    """Start `python -m host.generator_service` and wait until it answers a ping (through a board's `keys` folder
-    for a service started with --keys)."""
+def start_service(port: int, *extra: str, wait_s: float = 60.0, keys=None, env: dict | None = None) -> subprocess.Popen:
+    """Start `python -m host.generator_service` (with extra environment variables `env`, e.g. KERAS_BACKEND) and wait
+    until it answers a ping (through a board's `keys` folder for a service started with --keys)."""
     from host.client import CompletionClient, ServiceUnavailable
 
-    env = {**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '2', 'PYTHONPATH': str(ROOT)}
+    env = {**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '2', 'PYTHONPATH': str(ROOT), **(env or {})}
     args = [PYTHON, '-m', 'host.generator_service', '--port', str(port), *extra]
     log = tempfile.TemporaryFile('w+')
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stderr=log, text=True)

@@ -246,8 +246,10 @@ def test_missing_checkpoint_is_a_clear_error(tmp_path):
     assert r.returncode == 2 and 'cannot load the generator' in r.stderr
 
 
-def test_trained_generator_service(tmp_path):
-    """The real path: a generator checkpoint (random weights here) loaded by the service, compared with Keras."""
+@pytest.mark.parametrize('backend', ['tensorflow', 'jax'])
+def test_trained_generator_service(tmp_path, backend):
+    """The real path: a generator checkpoint (random weights here) loaded by the service under either Keras backend,
+    compared with Keras (TensorFlow) in this process."""
     import keras
 
     from model.geometry import DEFAULT_GEOMETRY
@@ -258,7 +260,7 @@ def test_trained_generator_service(tmp_path):
     generator.save(tmp_path / 'generator.keras')
     write_manifest(tmp_path)
     port = free_port()
-    proc = start_service(port, '--checkpoint', str(tmp_path), wait_s=120)
+    proc = start_service(port, '--checkpoint', str(tmp_path), wait_s=120, env={'KERAS_BACKEND': backend})
     try:
         partial = partial_of(smooth_images(1)[0])
         client = CompletionClient(f'tcp://127.0.0.1:{port}', timeout_s=30)
@@ -269,7 +271,7 @@ def test_trained_generator_service(tmp_path):
     model = keras.models.load_model(tmp_path / 'generator.keras', compile=False)
     expected = np.asarray(model(partial[None], training=False))[0, ..., 0]
     np.testing.assert_allclose(image, expected, atol=1e-5)
-    assert 'completer=generator' in service_log(proc)
+    assert 'completer=generator' in service_log(proc) and f'backend={backend}' in service_log(proc)
 
 
 def test_fuzzed_messages_never_stop_the_service(service):

@@ -62,15 +62,11 @@ def actor_scans(actor, images: np.ndarray, geometry: ScanGeometry, *, blind_acto
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
-def direction_scans(directions: np.ndarray, images: np.ndarray, geometry: ScanGeometry) -> dict:
-    """Scans of images (N, H, W) along given actions (N, T, 2) (normalised to unit directions first)."""
-    return _scans(images, scan_ops.unit_directions(ops.convert_to_tensor(np.asarray(directions, np.float32))), perfect_views(len(images)), geometry)
-
-
 def random_direction_scans(images: np.ndarray, geometry: ScanGeometry, seed: int) -> dict:
     """The baseline an actor must beat: scans of images (N, H, W) along uniformly random directions, new ones per scan."""
     angle = np.random.default_rng(seed).uniform(0, 2 * np.pi, (len(images), geometry.segments))
-    return direction_scans(np.stack([np.sin(angle), np.cos(angle)], -1).astype(np.float32), images, geometry)
+    directions = np.stack([np.sin(angle), np.cos(angle)], -1).astype(np.float32)
+    return _scans(images, ops.convert_to_tensor(directions), perfect_views(len(images)), geometry)
 
 
 def fixed_path_scans(positions: np.ndarray, images: np.ndarray, geometry: ScanGeometry) -> dict:
