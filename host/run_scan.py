@@ -106,16 +106,22 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--actor',
         choices=BACKENDS,
         default=None,
-        help='actor backend (default: pynq with --overlay, else reference): pynq = FPGA core on the board, '
-        'rtl-sim = RTL in a simulator, reference = bit-exact integer model, float = trained Keras actor '
-        '(needs TensorFlow), scripted = fixed turning path, no model',
+        help='actor backend (default: pynq with --overlay, else reference): pynq = whole scans in the FPGA on the '
+        'board, rtl-sim = the core\'s RTL in a simulator, reference = bit-exact integer model, float = trained Keras '
+        'actor (needs TensorFlow), scripted = fixed turning path, no model',
     )
     g.add_argument('--overlay', default=None, help='bitstream (.bit, with its .hwh beside it) holding the actor core')
     g.add_argument(
         '--actor-dir', default=DEFAULT_ACTOR_DIR, help='quantized actor folder with contract.json (default %(default)s)'
     )
     g.add_argument('--checkpoint', default='checkpoints/small', help='checkpoint folder for --actor float')
-    g.add_argument('--device-timeout', type=float, default=1.0, help='seconds to wait for one decision from the FPGA')
+    g.add_argument('--device-timeout', type=float, default=1.0, help='seconds to wait for one scan from the FPGA')
+    g.add_argument(
+        '--detector-offset', type=int, default=0, help='pynq: raw detector sample that maps to 0 (signed 16 bits)'
+    )
+    g.add_argument(
+        '--detector-gain', type=float, default=2.0**-14, help='pynq: feature units per raw count (< 1, 24 fraction bits)'
+    )
     g = p.add_argument_group('microscope')
     g.add_argument('--microscope', choices=('sim',), default='sim', help='sim: simulated microscope reading --images')
     g.add_argument(
@@ -177,8 +183,11 @@ def main(argv=None) -> int:
         return 2
     microscope = SimulatedMicroscope(images, args.dose, args.jitter, args.dwell_us * 1e-6, args.seed, args.first_image)
     try:
-        actor = make_actor(args.actor, args.actor_dir, args.checkpoint, args.overlay, args.device_timeout)
-    except ActorError as e:
+        from hls.contract import GAIN, DetectorCalibration
+
+        calibration = DetectorCalibration(offset=args.detector_offset, gain=round(args.detector_gain * 2**GAIN.frac))
+        actor = make_actor(args.actor, args.actor_dir, args.checkpoint, args.overlay, args.device_timeout, calibration)
+    except (ActorError, ValueError) as e:
         _log(f'error: {e}')
         return 2
     sender = None if client is None else Sender(store, client, args.retries, 0.1, draw)
