@@ -1,55 +1,28 @@
-"""pytest launcher: the cocotb testbench scan_sequencer_tb.py under Icarus and Verilator (cocotb_tools.runner).
-
-pytest rtl_tests/scan_sequencer                               # CI: a few dozen whole scans per simulator
-SEQ_SCANS=1000 pytest -n 2 rtl_tests/scan_sequencer -k scans  # benchmark: writes
-                                                              # bench/results/rtl_sim/sequencer_<simulator>.json
-"""
+"""pytest launcher: the cocotb testbench scan_sequencer_tb.py (the sequencer alone, the testbench as its actor) under
+Icarus and Verilator."""
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 
 import pytest
 
-from hls.simulators import ROOT, SIMULATORS, build, check_simulator, default_actor_dir, failures, run
+from hls.contract import DEFAULT_CONTRACT
+from hls.rtl_wrapper.sources import HERE as WRAPPER_DIR
+from hls.rtl_wrapper.sources import SEQUENCER_MODULES
+from hls.sequencer_model import SequencerConfig
+from hls.simulators import SIMULATORS, check_simulator, compile_sources, failures, run
 
 HERE = Path(__file__).parent
-BENCHMARK_SCANS = 1000
 
 
-@pytest.fixture(scope='module', params=SIMULATORS)
-def built(request, tmp_path_factory):
+@pytest.mark.parametrize('simulator', SIMULATORS)
+def test_scan_sequencer(simulator, tmp_path):
     try:
-        check_simulator(request.param)
+        check_simulator(simulator)
     except RuntimeError as e:
         pytest.skip(str(e))
-    build_dir = tmp_path_factory.mktemp(f'scan_sequencer_{request.param}')
-    runner, sources = build(request.param, default_actor_dir(), build_dir, top='scan_sequencer_axi')
-    return request.param, runner, sources, build_dir
-
-
-def run_tb(built, testcase, **env):
-    simulator, runner, sources, build_dir = built
-    env = {'ACTOR_DIR': str(default_actor_dir()), **{k: str(v) for k, v in env.items()}}
-    xml = run(runner, sources.top, build_dir, 'scan_sequencer_tb', HERE, env, testcase=testcase)
-    return failures(xml)
-
-
-def test_stalls_saturation_registers(built):
-    assert run_tb(built, ['run_test_stalls', 'run_test_saturation', 'run_test_registers']) == []
-
-
-def test_scans(built):
-    simulator, _, _, build_dir = built
-    scans = int(os.environ.get('SEQ_SCANS', '4'))
-    result_json = build_dir / 'scans.json'
-    assert run_tb(built, ['run_test_scans'], SEQ_SCANS=scans, SEQ_RESULT=result_json) == []
-    result = json.loads(result_json.read_text())
-    assert result['compared']['scans'] == scans and not any(result['mismatches'].values())
-    if scans >= BENCHMARK_SCANS:  # the benchmark: one file per simulator, so both can run at once (pytest -n 2)
-        out = ROOT / 'bench' / 'results' / 'rtl_sim' / f'sequencer_{simulator}.json'
-        out.parent.mkdir(parents=True, exist_ok=True)
-        actor = str(default_actor_dir().relative_to(ROOT))
-        out.write_text(json.dumps({**result, 'simulator': simulator, 'actor': actor}, indent=2))
+    top = 'scan_sequencer'
+    params = SequencerConfig(DEFAULT_CONTRACT.geometry).verilog_parameters(DEFAULT_CONTRACT)
+    runner = compile_sources(simulator, [WRAPPER_DIR / f for f in SEQUENCER_MODULES], top, params, tmp_path)
+    assert failures(run(runner, top, tmp_path, 'scan_sequencer_tb', HERE)) == []
