@@ -325,14 +325,14 @@ module scan_sequencer #(
                 decision_count <= 1;
             end else begin
                 if (dead_wait) begin
-                    dead_count <= dead_count + 1;
+                    dead_count <= dead_count + (dead_count != 16'hFFFF);  // saturates
                     if (pos_handshake) begin
                         dead_wait <= 1'b0;
                         if (dead_count > dead_max) dead_max <= dead_count;
                     end
                 end
                 if (decision_wait) begin
-                    decision_count <= decision_count + 1;
+                    decision_count <= decision_count + (decision_count != 16'hFFFF);
                     if (step_in) begin
                         decision_wait <= 1'b0;
                         if (decision_count > decision_max) decision_max <= decision_count;
