@@ -37,13 +37,15 @@ module direction_step #(
 
     // each step's lane holds the values leaving it; step 1 reads lane0, the preprocessed action
 
-    // step 0: zero vector -> (0, 1), negate when v_col < 0, scale
+    // step 0: negate when v_col < 0, scale; the zero vector becomes (0, 1). The zero test runs beside the negation
+    // (one carry chain), not before it, so this step and two micro-rotations fit one clock.
     wire zero = (v_row == 0) && (v_col == 0);
-    wire signed [VB-1:0] col0 = zero ? 1 : v_col;
-    wire signed [VB-1:0] row0 = v_row;
-    wire neg0 = col0[VB-1];
-    wire signed [VB-1:0] x0 = (neg0 ? -col0 : col0) <<< CORDIC_GUARD;
-    wire signed [VB-1:0] y0 = (neg0 ? -row0 : row0) <<< CORDIC_GUARD;
+    wire neg0 = v_col[ACTION_BITS-1];
+    wire signed [VB-1:0] col0 = neg0 ? -v_col : v_col;
+    wire signed [VB-1:0] row0 = neg0 ? -v_row : v_row;
+    wire signed [VB-1:0] one = 1;
+    wire signed [VB-1:0] x0 = (zero ? one : col0) <<< CORDIC_GUARD;
+    wire signed [VB-1:0] y0 = (zero ? 0 : row0) <<< CORDIC_GUARD;
     wire signed [SB-1:0] w0 = W0;
     wire signed [SB-1:0] zero_sb = 0;
     wire [LANE-1:0] lane0 = {neg0, x0, y0, w0, zero_sb};
