@@ -81,6 +81,7 @@ bench-hw: venv
 bench-rtl-sim: venv simulators
 	ACTOR_DIR=$(abspath $(ACTOR)) RTL_DECISIONS=100000 $(PY) -m pytest -n 2 --timeout 7200 rtl_tests/actor_axis -q
 	ACTOR_DIR=$(abspath $(ACTOR)) SEQ_SCANS=1000 $(PY) -m pytest -n 2 --timeout 7200 rtl_tests/scan_sequencer_axi -k scans -q
+	ACTOR_DIR=$(abspath $(ACTOR)) SEQ_SCANS=20 SEQ_DWELL=30 $(PY) -m pytest -n 2 --timeout 7200 rtl_tests/scan_sequencer_axi -k scans -q
 
 serve: venv
 	$(PY) -m host.generator_service --checkpoint $(CHECKPOINT)

@@ -42,14 +42,17 @@ def test_stalls_saturation_registers(built):
 
 
 def test_scans(built):
+    """Back-to-back scans; SEQ_DWELL sets the microscope's dwell per probe in cycles (default 0: every decision shows)."""
     simulator, _, _, build_dir = built
     scans = int(os.environ.get('SEQ_SCANS', '4'))
+    dwell = int(os.environ.get('SEQ_DWELL', '0'))
     result_json = build_dir / 'scans.json'
-    assert run_tb(built, ['run_test_scans'], SEQ_SCANS=scans, SEQ_RESULT=result_json) == []
+    assert run_tb(built, ['run_test_scans'], SEQ_SCANS=scans, SEQ_DWELL=dwell, SEQ_RESULT=result_json) == []
     result = json.loads(result_json.read_text())
     assert result['compared']['scans'] == scans and not any(result['mismatches'].values())
-    if scans >= BENCHMARK_SCANS:  # the benchmark: one file per simulator, so both can run at once (pytest -n 2)
-        out = ROOT / 'bench' / 'results' / 'rtl_sim' / f'sequencer_{simulator}.json'
+    if scans >= BENCHMARK_SCANS or dwell:  # benchmark runs: one file per simulator, so both can run at once (pytest -n 2)
+        name = f'sequencer_{simulator}' if not dwell else f'sequencer_dwell{dwell}_{simulator}'
+        out = ROOT / 'bench' / 'results' / 'rtl_sim' / f'{name}.json'
         out.parent.mkdir(parents=True, exist_ok=True)
         actor = str(default_actor_dir().relative_to(ROOT))
         out.write_text(json.dumps({**result, 'simulator': simulator, 'actor': actor}, indent=2))
