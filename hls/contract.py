@@ -10,8 +10,8 @@ One decision = one AXI-Stream beat in, one beat out.
         (10 bits, 2 integer bits: value = q / 256) in bits [0, 10) and [10, 20). The direction of the next segment is
         v / |v| (see model.observation). TLAST = 1.
 
-On the PYNQ board the AXI DMA carries no TUSER: the driver (host/pynq_overlay.py) sets the top TDATA bit (255, unused
-by the features) on the first decision, and the board top hls/rtl_wrapper/actor_axis_dma.v routes that bit to TUSER[0].
+This per-decision beat is what hls/rtl_wrapper/actor_axis.v takes (the RTL-sim backend; inside the scan sequencer on the
+board, which builds the beats itself).
 
 Rounding: features are rounded half up to the grid (floor(x * 256 + 0.5)) and saturated; the quantized actor's own
 input quantizer uses the same grid, so the Python reference, the hls4ml C simulation and the RTL see identical integers.
