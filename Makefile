@@ -3,7 +3,7 @@
 #   make test       the whole test suite, including the cocotb RTL simulations (Icarus + Verilator)
 #   make train      PRESET=small|quality|paper BACKEND=tensorflow|jax CONFIG=file.yaml RUN=runs/name
 #   make bench      training speed (both backends) + quality at equal dose (adaptive vs fixed paths, 3 seeds each)
-#   make hls / rtl / bitstream / serve   hardware actor and board program (see README.md)
+#   make hls / rtl / bitstream / serve   hardware actor, scan sequencer and board program (see README.md)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -79,11 +79,15 @@ rtl: venv
 bitstream: venv
 	$(PY) -m hls.bitstream --actor $(ACTOR)
 
+# after make rtl (and make bench-rtl-sim): the board numbers of ACTOR -> bench/results/hardware.json, .md
 bench-hw: venv
 	$(PY) -m bench.hardware --actor $(ACTOR) --rtl hls/build/rtl --hls hls/build/hls4ml --rtl-sim bench/results/rtl_sim
 
+# 1e5 decisions through the per-decision wrapper and 1e3 whole scans through the scan sequencer, Icarus and Verilator
 bench-rtl-sim: venv simulators
 	ACTOR_DIR=$(abspath $(ACTOR)) RTL_DECISIONS=100000 $(PY) -m pytest -n 2 --timeout 7200 rtl_tests/actor_axis -q
+	ACTOR_DIR=$(abspath $(ACTOR)) SEQ_SCANS=1000 $(PY) -m pytest -n 2 --timeout 7200 rtl_tests/scan_sequencer_axi -k scans -q
+	ACTOR_DIR=$(abspath $(ACTOR)) SEQ_SCANS=20 SEQ_DWELL=30 $(PY) -m pytest -n 2 --timeout 7200 rtl_tests/scan_sequencer_axi -k scans -q
 
 serve: venv
 	$(PY) -m host.generator_service --checkpoint $(CHECKPOINT)

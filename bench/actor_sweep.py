@@ -4,8 +4,9 @@
 
 Each variant UNITS:BETA (LSTM units H, HGQ2's EBOPs weight beta: larger beta prunes more bits) is distilled from the
 float actor into hls/build/sweep/h<UNITS>_b<BETA>/ (skipped when that folder already holds an exported actor), turned
-into Verilog with a Yosys resource count (hls.build_rtl), C-simulated with hls4ml against the reference (hls.build_hls),
-and scored by bench.hardware, which adds its row to bench/results/hardware.json and the table bench/results/hardware.md.
+into Verilog with Yosys resource counts in <folder>/rtl (hls.build_rtl), C-simulated with hls4ml against the reference
+(hls.build_hls), and scored by bench.hardware, which adds its quality row to bench/results/hardware.json and the table
+bench/results/hardware.md (the board numbers there are the default actor's: make bench-hw).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def main(argv=None) -> int:
         if build_hls.main(['--actor', str(folder), '--out', str(folder / 'hls4ml')]) == 2:  # 1: mismatches, in the row
             return 1
         quality = ['--checkpoint', str(args.checkpoint), '--images', str(args.images), '--name', name]
-        if hardware.main(['--actor', str(folder), '--rtl', str(folder / 'rtl'), '--hls', str(folder / 'hls4ml'), *quality]):
+        if hardware.main(['--actor', str(folder), '--hls', str(folder / 'hls4ml'), '--no-fabric', *quality]):
             return 1
     return 0
 

@@ -1,12 +1,20 @@
-"""Hardware benchmark: float vs quantized actor scan quality, core latency and resources -> bench/results/hardware.json.
+"""Hardware benchmark -> bench/results/hardware.json and the tables in bench/results/hardware.md.
 
-    python -m bench.hardware --actor hls/build/actor_q --rtl hls/build/rtl --hls hls/build/hls4ml --images 500
+    python -m bench.hardware --actor hls/actors/default --rtl hls/build/rtl --rtl-sim bench/results/rtl_sim --name h16_b1e-06
 
-Each run adds (or replaces) one variant row in hardware.json and rewrites the table bench/results/hardware.md.
-
-Scan quality: both actors scan the same held-out test images closed-loop (the quantized one through the bit-exact
-integer reference), the trained generator completes the partial scans, MSE against the full images. RTL simulation
-counts come from the cocotb testbenches' benchmark runs, bench/results/rtl_sim/<simulator>.json (make bench-rtl-sim).
+Two parts:
+  variants  one row per actor variant: float vs quantized scan quality (both actors scan the same held-out images
+            closed-loop, the quantized one through the bit-exact integer reference; the trained generator completes
+            the partial scans; MSE against the full images), learned weight bits, hls4ml C-simulation mismatches
+            (make hls). A rerun with the same --name replaces the row; --skip-quality keeps the row's quality numbers.
+  fabric    the actor of --actor on the board, everything measured with the current flow: the core's pipeline and each
+            stage's estimated critical path (hls.timing; also for da4ml's unit-latency cut at 5, for comparison),
+            Yosys resources of the core and of the board's scan IP with the tables in LUTs and in block RAM (make
+            rtl), and from the RTL simulations (make bench-rtl-sim, bench/results/rtl_sim/*.json): decisions compared
+            with the reference through the per-decision wrapper, whole sequencer scans compared with its model, cycles
+            per decision, per scan, dead time and decision time between segments; plus the share of probes on which
+            the sequencer's fixed-point positions pick the float environment's pixel.
+Every count in the file is a count of comparisons that ran; nothing is asserted before it was measured.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import numpy as np
 RESULTS = Path('bench/results/hardware.json')
 TABLE = Path('bench/results/hardware.md')
 DEFAULT_ACTOR = 'hls/actors/default'
+XC7Z020 = {'LUT': 53200, 'FF': 106400, 'DSP': 220, 'BRAM36': 140}
 
 
 def scan_quality(actor_dir: Path, checkpoint: Path, n_images: int) -> dict:
@@ -70,52 +79,258 @@ def weight_bits(model) -> dict:
     }
 
 
-def table(variants: list[dict]) -> str:
-    """The readable view of hardware.json: one row per actor variant."""
+def pixel_agreement(actor_dir: Path, n_images: int = 300, n_random: int = 1000) -> dict:
+    """Probes on which the sequencer's fixed-point positions choose the float32 environment's pixel: the actor's own
+    closed-loop paths (held-out images) and uniformly random action sequences, the same integer actions for both."""
+    from hls.contract import DEFAULT_CONTRACT
+    from hls.reference import ReferenceActor
+    from hls.scan import reference_scans
+    from hls.sequencer_model import SequencerConfig, pixels, segment_positions, step_vectors
+    from model.scan_numpy import path_positions, pixel_indices
+    from training.data import load_split
+
+    ref = ReferenceActor.from_file(actor_dir)
+    g = ref.contract.geometry
+    cfg = SequencerConfig(g)
+    rng = np.random.default_rng(0)
+    paths = {
+        'actor_paths': reference_scans(ref, load_split('procedural', 'test')[:n_images])['action'],
+        'random_actions': rng.integers(
+            DEFAULT_CONTRACT.output.qmin, DEFAULT_CONTRACT.output.qmax + 1, (n_random, g.segments, 2)
+        ),
+    }
+    out = {}
+    for name, actions in paths.items():
+        start = np.full((len(actions), 2), cfg.centre, np.int64)
+        fixed = []
+        for t in range(g.segments):
+            pos, start = segment_positions(start, step_vectors(actions[:, t], cfg), cfg)
+            fixed.append(pixels(pos, cfg)[0])
+        fixed = np.stack(fixed, 1)
+        floats = np.stack(
+            [
+                pixel_indices(path_positions(ref.contract.decode_action(a).astype(np.float32), g)[0], g.image_size)[0]
+                for a in actions
+            ]
+        )
+        same = np.all(fixed == floats, -1)
+        out[name] = {
+            'paths': len(actions),
+            'probes': int(same.size),
+            'same_pixel': int(same.sum()),
+            'share': round(float(same.mean()), 6),
+            'paths_with_a_difference': int(np.sum(~same.all((1, 2)))),
+        }
+    return out
+
+
+def old_cut_delays(actor_dir: Path) -> dict:
+    """The estimate (hls.timing) of the pipeline da4ml cuts with its unit-latency model at cutoff 5 (the former flow)."""
+    from da4ml.trace.pipeline import to_pipeline
+    from da4ml.types import CombLogic
+
+    from hls import timing
+
+    stages = timing.stage_delays(to_pipeline(CombLogic.load(actor_dir / 'comb_logic.json'), 5.0, verbose=False))
+    return {
+        'flow': 'da4ml carry_size -1, latency_cutoff 5',
+        'pipeline_stages': len(stages),
+        'worst_stage_ns': max(s['critical_path_ns'] for s in stages),
+        'stage_delays': stages,
+    }
+
+
+def timing_model() -> dict:
+    from hls import timing
+
+    names = [
+        'CLOCK_TO_Q_NS',
+        'SETUP_NS',
+        'LUT_NS',
+        'CARRY_FIRST_NS',
+        'CARRY_NEXT_NS',
+        'CARRY_SUM_NS',
+        'MUXF7_NS',
+        'DSP_MULTIPLY_NS',
+        'NET_NS',
+        'CLOCK_UNCERTAINTY_NS',
+    ]
+    return {n.lower(): getattr(timing, n) for n in names} | {
+        'source': 'cells: f4pga/prjxray-db zynq7/timings (slowest corner); nets: assumed (hls/timing.py)'
+    }
+
+
+def sequencer_paths(actor_dir: Path) -> dict:
+    """The same estimate for the longest register-to-register paths of the hand-written sequencer RTL (read off its
+    Verilog: what lies between two registers)."""
+    from hls import timing
+    from hls.contract import ActorContract
+    from hls.sequencer_model import SequencerConfig
+
+    contract = ActorContract.from_json(actor_dir / 'contract.json')
+    cfg = SequencerConfig(contract.geometry)
+    regs = timing.CLOCK_TO_Q_NS + timing.NET_NS + timing.SETUP_NS
+    vector = cfg.vector_bits(contract.output.bits)
+    return {
+        'direction_step: 3 CORDIC micro-rotations per stage': round(regs + 3 * timing.adder_ns(vector), 3),
+        'direction_step first stage: negate | zero test, select, 2 micro-rotations': round(
+            regs
+            + max(timing.adder_ns(contract.output.bits + 1), 2 * (timing.NET_NS + timing.LUT_NS))
+            + timing.NET_NS
+            + timing.LUT_NS
+            + 2 * timing.adder_ns(vector),
+            3,
+        ),
+        'probe_calibration: (raw - offset) * gain': round(
+            regs + timing.adder_ns(17) + timing.NET_NS + timing.DSP_MULTIPLY_NS, 3
+        ),
+        'position_feature stage 1: two adds': round(
+            regs + 2 * timing.adder_ns(cfg.position_bits + contract.input.frac + 3), 3
+        ),
+        'scan_sequencer: position + step': round(regs + timing.adder_ns(cfg.position_bits), 3),
+        'scan_sequencer: nearest pixel, clamp': round(
+            regs + timing.adder_ns(cfg.position_int + 1) + 2 * (timing.NET_NS + timing.LUT_NS), 3
+        ),
+    }
+
+
+def fabric(actor_dir: Path, rtl: Path, rtl_sim: Path | None) -> dict:
+    core = json.loads((rtl / 'core.json').read_text())
+    out = {
+        'actor': str(actor_dir),
+        'clock_mhz': round(1000 / core['clock_period_ns'], 3),
+        'core': {k: v for k, v in core.items() if not k.endswith('kifs')},
+        'timing_model': timing_model(),
+        'former_cut': old_cut_delays(actor_dir),
+        'sequencer_paths_ns': sequencer_paths(actor_dir),
+        'place_and_route': {
+            'run': False,
+            'reason': 'nextpnr-xilinx needs the Project X-Ray database of the xc7z020 (zynq7/xc7z020/tilegrid.json, '
+            'tileconn.json, tile_type_PSS2.json); those files are absent from every snapshot reachable here and can only '
+            'be regenerated by Project X-Ray fuzzers, which need Vivado',
+        },
+    }
+    if (rtl / 'resources.json').exists():
+        res = json.loads((rtl / 'resources.json').read_text())
+        out['resources'] = {
+            top: {m: {k: v for k, v in r.items() if k != 'cells'} for m, r in maps.items()}
+            for top, maps in res.items()
+            if top != 'table_mappings'
+        }
+        out['resources']['table_mappings'] = res['table_mappings']
+    if rtl_sim is not None and rtl_sim.is_dir():
+        runs = {f.stem: json.loads(f.read_text()) for f in sorted(rtl_sim.glob('*.json'))}
+        runs = {k: v for k, v in runs.items() if Path(v.get('actor', '')).resolve() == actor_dir.resolve()}
+        out['rtl_decisions'] = {k: v for k, v in runs.items() if not k.startswith('sequencer')}
+        out['rtl_scans'] = {k.removeprefix('sequencer_'): v for k, v in runs.items() if k.startswith('sequencer')}
+    out['pixel_agreement'] = pixel_agreement(actor_dir)
+    return out
+
+
+def variant_table(variants: list[dict]) -> str:
     head = (
-        '| variant | H | mean / max weight bits (pruned) | float MSE | quantized MSE | ratio | latency (cycles) | II | LUT | FF | DSP | BRAM36 '
-        '| hls4ml C-sim mismatches | RTL sim mismatches |\n|' + '---|' * 14 + '\n'
+        '| variant | H | mean / max weight bits (pruned) | float MSE | quantized MSE | ratio | hls4ml C-sim mismatches |\n'
+        '|' + '---|' * 7 + '\n'
     )
     rows = []
     for v in variants:
-        w, res, core = v.get('weight_bits', {}), v.get('resources', {}), v.get('core', {})
-        csim = v.get('hls4ml_csim')
+        w, csim = v.get('weight_bits', {}), v.get('hls4ml_csim')
         csim_txt = f'{sum(csim["mismatches"].values())} of {csim["decisions"]}' if isinstance(csim, dict) else 'not run'
-        sim = v.get('rtl_sim')
-        sim_txt = (
-            ', '.join(f'{r["simulator"]}: {r["mismatches"]} of {r["decisions"]}' for r in sim.values())
-            if isinstance(sim, dict)
-            else 'not run'
-        )
-        lut = f'{res["LUT"]:,} ({100 * res["LUT"] / 53200:.1f} %)' if res else '-'
+        default = ' (default)' if v.get('actor') == DEFAULT_ACTOR else ''
+        bits = f'{w.get("mean_bits", "-")} / {w.get("max_bits", "-")} ({100 * w.get("pruned_fraction", 0):.0f} %)'
         rows.append(
-            f'| {v["variant"]}{" (default)" if v.get("actor") == DEFAULT_ACTOR else ""} | {v["units"]} | {w.get("mean_bits", "-")} / {w.get("max_bits", "-")} ({100 * w.get("pruned_fraction", 0):.0f} %) '
-            f'| {v["float_mse"]:.5f} | {v["quantized_mse"]:.5f} | {v["mse_ratio"]:.3f} | {core.get("latency_cycles", "-")} '
-            f'| {v.get("initiation_interval_cycles", "-")} | {lut} | {res.get("FF", "-")} | {res.get("DSP", "-")} | {res.get("BRAM36", "-")} '
-            f'| {csim_txt} | {sim_txt} |'
+            f'| {v["variant"]}{default} | {v["units"]} | {bits} | {v["float_mse"]:.5f} | {v["quantized_mse"]:.5f} '
+            f'| {v["mse_ratio"]:.3f} | {csim_txt} |'
         )
     return head + '\n'.join(rows) + '\n'
 
 
+def fabric_tables(f: dict) -> str:
+    lines = [f'Actor `{f["actor"]}`, clock {f["clock_mhz"]:g} MHz.', '']
+    if 'resources' in f:
+        lines += ['| Yosys synth_xilinx | tables | LUT | FF | DSP | BRAM36 |', '|---|---|---|---|---|---|']
+        for top, maps in f['resources'].items():
+            if top == 'table_mappings':
+                continue
+            for m, r in maps.items():
+                pct = {k: f'{r[k]:,g} ({100 * r[k] / XC7Z020[k]:.1f} %)' for k in XC7Z020}
+                lines.append(
+                    f'| {top} | {m}: {f["resources"]["table_mappings"][m]} | {pct["LUT"]} | {pct["FF"]} '
+                    f'| {pct["DSP"]} | {pct["BRAM36"]} |'
+                )
+        lines.append('')
+    core, old = f['core'], f['former_cut']
+    paths = ', '.join(str(s['critical_path_ns']) for s in core['stage_delays'])
+    lines += [
+        f'Core pipeline: {core["pipeline_stages"]} stages, {core["latency_cycles"]} cycles from input to output register; '
+        f'estimated critical path per stage (ns): {paths} (worst {core["worst_stage_ns"]}). The former cut (da4ml unit '
+        f'latencies, cutoff 5): {old["pipeline_stages"]} stages, worst {old["worst_stage_ns"]} ns by the same estimate. '
+        f'Place and route: not run ({f["place_and_route"]["reason"]}).',
+        '',
+    ]
+    if f.get('rtl_decisions'):
+        lines += [
+            '| per-decision wrapper (actor_axis) | decisions compared | mismatches | latency (cycles) '
+            '| cycles per closed-loop decision |',
+            '|---|---|---|---|---|',
+        ]
+        for sim, r in f['rtl_decisions'].items():
+            row = [sim, f'{r["decisions"]:,}', r['mismatches'], r['latency_cycles'], r['cycles_per_decision']]
+            lines.append('| ' + ' | '.join(map(str, row)) + ' |')
+        lines.append('')
+    if f.get('rtl_scans'):
+        lines += [
+            '| scan sequencer (scan_sequencer_axi) | microscope dwell per probe (cycles) | scans compared '
+            '| decisions / position words / report words | mismatches | cycles per scan | dead time (cycles, max) '
+            '| decision (cycles, max) |',
+            '|---|---|---|---|---|---|---|---|',
+        ]
+        for r in sorted(f['rtl_scans'].values(), key=lambda r: (r['dwell_cycles'], r['simulator'])):
+            c, m = r['compared'], r['mismatches']
+            words = f'{c["decisions"]:,} / {c["position_words"]:,} / {c["report_words"]:,}'
+            row = [r['simulator'], r['dwell_cycles'], f'{c["scans"]:,}', words, sum(m.values())]
+            row += [f'{r["scan_cycles"]["max"]:,}']
+            row += [r['dead_time_cycles']['max'], r['decision_cycles']['max']]
+            lines.append('| ' + ' | '.join(map(str, row)) + ' |')
+        lines.append('')
+    lines.append(
+        'Sequencer registers to registers, same estimate (ns): '
+        + '; '.join(f'{k} {v}' for k, v in f['sequencer_paths_ns'].items())
+        + '.'
+    )
+    lines.append('')
+    agree = f['pixel_agreement']
+    lines.append(
+        'Sequencer pixels vs the float32 environment: '
+        + '; '.join(
+            f'{k.replace("_", " ")}: {a["same_pixel"]:,} of {a["probes"]:,} probes ({100 * a["share"]:.4f} %)'
+            for k, a in agree.items()
+        )
+        + '.'
+    )
+    return '\n'.join(lines) + '\n'
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--actor', type=Path, default=Path('hls/build/actor_q'))
+    p.add_argument('--actor', type=Path, default=Path(DEFAULT_ACTOR))
     p.add_argument('--rtl', type=Path, default=Path('hls/build/rtl'), help='make rtl output (core.json, resources.json)')
     p.add_argument('--hls', type=Path, default=None, help='make hls output (csim.json), if it was run for this actor')
-    p.add_argument(
-        '--rtl-sim',
-        type=Path,
-        default=None,
-        help='folder of make bench-rtl-sim results (one JSON per simulator); runs of this actor count',
-    )
+    p.add_argument('--rtl-sim', type=Path, default=None, help='folder of make bench-rtl-sim results (one JSON per run)')
     p.add_argument('--checkpoint', type=Path, default=Path('checkpoints/small'))
     p.add_argument('--images', type=int, default=500)
     p.add_argument('--name', default='default', help='row name; a rerun with the same name replaces the row')
+    p.add_argument('--skip-quality', action='store_true', help="keep the row's scan-quality numbers (same actor)")
+    p.add_argument('--no-fabric', action='store_true', help='only the variant row (the actor sweep)')
     args = p.parse_args(argv)
-    for f in (args.actor / 'comb_logic.json', args.checkpoint / 'generator.keras'):
-        if not f.exists():
-            print(f'error: {f} missing (python -m hls.distill / make train first)', file=sys.stderr)
-            return 2
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {'variants': []}
+    for v in results['variants']:  # hardware numbers live in 'fabric', measured with the current flow only
+        for key in ('core', 'resources', 'initiation_interval_cycles', 'rtl_sim'):
+            v.pop(key, None)
+    old = next((v for v in results['variants'] if v['variant'] == args.name), None)
+    if not (args.actor / 'comb_logic.json').exists():
+        print(f'error: {args.actor}/comb_logic.json missing (python -m hls.distill first)', file=sys.stderr)
+        return 2
     contract = json.loads((args.actor / 'contract.json').read_text())
     row = {
         'variant': args.name,
@@ -124,28 +339,46 @@ def main(argv=None) -> int:
         'input': contract['input'],
         'output': contract['output'],
         'state_formats': contract['state_formats'],
-        **scan_quality(args.actor, args.checkpoint, args.images),
     }
+    if args.skip_quality and old is not None:
+        row |= {
+            k: v
+            for k, v in old.items()
+            if k
+            in (
+                'images',
+                'float_mse',
+                'quantized_mse',
+                'mse_ratio',
+                'float_psnr',
+                'quantized_psnr',
+                'python_decisions',
+                'python_vs_hgq2_mismatches',
+            )
+        }
+    else:
+        if not (args.checkpoint / 'generator.keras').exists():
+            print(f'error: {args.checkpoint}/generator.keras missing (make train first)', file=sys.stderr)
+            return 2
+        row |= scan_quality(args.actor, args.checkpoint, args.images)
     import hgq  # noqa: F401
     import keras
 
     row['weight_bits'] = weight_bits(keras.models.load_model(args.actor / 'model.keras', compile=False))
-    for name in ('core.json', 'resources.json'):
-        if (args.rtl / name).exists():
-            d = json.loads((args.rtl / name).read_text())
-            row[name.removesuffix('.json')] = {k: v for k, v in d.items() if k not in ('cells', 'input_kifs', 'output_kifs')}
-    row['initiation_interval_cycles'] = 1  # da4ml cores are fully pipelined: one decision per clock
     if args.hls is not None and (args.hls / 'csim.json').exists():
         row['hls4ml_csim'] = json.loads((args.hls / 'csim.json').read_text())
-    if args.rtl_sim is not None and args.rtl_sim.is_dir():
-        runs = {f.stem: json.loads(f.read_text()) for f in sorted(args.rtl_sim.glob('*.json'))}
-        row['rtl_sim'] = {k: v for k, v in runs.items() if Path(v.get('actor', '')).resolve() == args.actor.resolve()}
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {'variants': []}
+    elif old is not None and 'hls4ml_csim' in old:
+        row['hls4ml_csim'] = old['hls4ml_csim']
     results['variants'] = [v for v in results['variants'] if v['variant'] != args.name] + [row]
+    if not args.no_fabric:
+        results['fabric'] = fabric(args.actor, args.rtl, args.rtl_sim)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2))
-    TABLE.write_text(table(results['variants']))
-    print(json.dumps(row, indent=2))
+    text = '## Actor variants\n\n' + variant_table(results['variants'])
+    if 'fabric' in results:
+        text += '\n## On the board (the default actor)\n\n' + fabric_tables(results['fabric'])
+    TABLE.write_text(text)
+    print(text)
     return 0
 
 

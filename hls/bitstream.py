@@ -1,12 +1,11 @@
-"""`make bitstream`: the Vivado Tcl for a PYNQ-Z2 overlay (Zynq PS7 + AXI DMA + the actor core) and, with Vivado, the run.
+"""`make bitstream`: the Vivado Tcl for the PYNQ-Z2 overlay (hls/board_design.py) and, with Vivado, the run.
 
     python -m hls.bitstream [--actor hls/build/actor_q] [--out build/bitstream] [--tcl-only]
 
-Writes <out>/pynq_z2.tcl (from hls/bitstream/pynq_z2.tcl.in) with the core's Verilog (da4ml pipeline + glue +
-hls/rtl_wrapper/actor_axis.v + actor_axis_dma.v) under <out>/rtl, then runs `vivado -mode batch -source` to write
-<out>/actor.bit and <out>/actor.hwh (PYNQ loads both by the same basename). The AXI DMA's MM2S stream has no TUSER:
-on the board, the first-of-scan flag is TDATA bit 255 (see actor_axis_dma.v). Without `vivado` on PATH it writes the
-Tcl, says what is needed and exits with code 2.
+Writes <out>/pynq_z2.tcl (hls/bitstream/pynq_z2.tcl.in with the cells and nets of hls.board_design) and the Verilog it
+adds under <out>/rtl (the da4ml core with its tables' rom_style kept, the port glue, the scan sequencer, the microscope
+emulator), then runs `vivado -mode batch -source` to write <out>/actor.bit and <out>/actor.hwh (PYNQ loads both by the
+same basename). Without `vivado` on PATH it writes the Tcl, says what is needed and exits with code 2.
 """
 
 from __future__ import annotations
@@ -17,11 +16,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hls import board_design
 from hls.export import missing_actor_file
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = Path(__file__).with_name('bitstream') / 'pynq_z2.tcl.in'
-PART = 'xc7z020clg400-1'
+PART = board_design.PART
 NO_VIVADO = """vivado not found on PATH: the bitstream needs AMD Vivado 2023.2 or newer with Zynq-7000 device support
 (optionally the PYNQ-Z2 board files). Source its settings, then run:
     source /tools/Xilinx/Vivado/<version>/settings64.sh
@@ -29,24 +29,70 @@ NO_VIVADO = """vivado not found on PATH: the bitstream needs AMD Vivado 2023.2 o
 The Tcl was written to {tcl}."""
 
 
+def config(values: dict) -> str:
+    return ' '.join(f'CONFIG.{k} {{{v}}}' for k, v in values.items())
+
+
+def cells_tcl(design: board_design.Design) -> str:
+    """The hierarchy, its cells, their stream nets, clocks and resets."""
+    h = board_design.HIERARCHY
+    lines = [f'create_bd_cell -type hier {h}']
+    for c in design.cells:
+        if c.module:
+            lines.append(f'create_bd_cell -type module -reference {c.module} {h}/{c.name}')
+        else:
+            lines.append(f'create_bd_cell -type ip -vlnv {c.vlnv} {h}/{c.name}')
+        lines.append(f'set_property -dict [list {config(c.config)}] [get_bd_cells {h}/{c.name}]')
+    for master, slave in design.streams:
+        lines.append(f'connect_bd_intf_net [get_bd_intf_pins {h}/{master}] [get_bd_intf_pins {h}/{slave}]')
+    clocks = ' '.join(f'[get_bd_pins {h}/{c.name}/{pin}]' for c in design.cells for pin in c.clocks)
+    lines.append(f'connect_bd_net [get_bd_pins ps7/FCLK_CLK0] [get_bd_pins rst_fclk0/slowest_sync_clk] {clocks}')
+    resets = ' '.join(f'[get_bd_pins {h}/{c.name}/{pin}]' for c in design.cells for pin in c.resets)
+    lines.append(f'connect_bd_net [get_bd_pins rst_fclk0/peripheral_aresetn] {resets}')
+    for driver, pin in design.scan_resets:
+        lines.append(f'connect_bd_net [get_bd_pins {h}/{driver}] [get_bd_pins {h}/{pin}]')
+    return '\n'.join(lines)
+
+
+def axi_tcl(design: board_design.Design) -> str:
+    h, clk = board_design.HIERARCHY, f'/ps7/FCLK_CLK0 ({board_design.CLOCK_MHZ} MHz)'
+    lines = []
+    for c in design.cells:
+        if c.control:
+            lines.append(
+                f'apply_bd_automation -rule xilinx.com:bd_rule:axi4 -config {{Master "/ps7/M_AXI_GP0" Clk "{clk}"}} '
+                f'[get_bd_intf_pins {h}/{c.name}/{c.control}]'
+            )
+        for port in c.memory:
+            lines.append(
+                f'apply_bd_automation -rule xilinx.com:bd_rule:axi4 -config {{Slave "/ps7/S_AXI_HP0" Clk "{clk}"}} '
+                f'[get_bd_intf_pins {h}/{c.name}/{port}]'
+            )
+    return '\n'.join(lines)
+
+
 def write_tcl(actor_dir: Path, out: Path) -> Path:
     """Generate the RTL sources and the Tcl; returns the Tcl's path."""
-    from hls.rtl_wrapper.sources import prepare
+    from hls.rtl_wrapper.sources import EMULATOR, prepare
 
     out = out.resolve()
-    sources = prepare(actor_dir, out / 'rtl')
-    files = [*sources.files, Path(__file__).with_name('rtl_wrapper') / 'actor_axis_dma.v']
+    sources = prepare(actor_dir, out / 'rtl', top='scan_sequencer_axi')
+    design = board_design.design(sources.parameters, sources.contract.geometry.image_size)
+    files = [*sources.files, EMULATOR]
     mems = sorted((out / 'rtl' / 'da4ml' / 'src' / 'memfiles').glob('*.mem'))
-    params = ' '.join(f'CONFIG.{k} {{{v}}}' for k, v in sources.parameters.items())
-    text = TEMPLATE.read_text()
     values = {
         '@OUT@': str(out),
+        '@PART@': board_design.PART,
+        '@BOARD_PART@': board_design.BOARD_PART,
+        '@DESIGN@': board_design.DESIGN_NAME,
+        '@HIERARCHY@': board_design.HIERARCHY,
+        '@CLOCK_MHZ@': str(board_design.CLOCK_MHZ),
         '@SOURCES@': ' '.join(str(f.resolve()) for f in files),
         '@MEMFILES@': ' '.join(str(m) for m in mems),
-        '@TDATA_IN@': str(sources.contract.tdata_in_bits),
-        '@TDATA_OUT@': str(sources.contract.tdata_out_bits),
-        '@PARAMETERS@': params,
+        '@CELLS@': cells_tcl(design),
+        '@AXI@': axi_tcl(design),
     }
+    text = TEMPLATE.read_text()
     for key, value in values.items():
         text = text.replace(key, value)
     tcl = out / 'pynq_z2.tcl'

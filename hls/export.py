@@ -1,5 +1,8 @@
 """Export a trained quantized cell: calibrate its wrap-around integer bits, trace it with da4ml, write the actor folder.
 
+The caller (hls.distill) scans with the cell and passes the observations; this module needs neither TensorFlow's scanner
+nor the data set.
+
 Folder contents (default hls/build/actor_q/):
     contract.json     the fixed-point contract (hls.contract.ActorContract)
     model.keras       the HGQ2 Keras model (inputs [obs, h, c], outputs [action, h', c'])
@@ -25,15 +28,12 @@ def state_formats(contract: ActorContract) -> tuple[FixedPoint, FixedPoint]:
     return FixedPoint(**contract.state_formats['h']), FixedPoint(**contract.state_formats['c'])
 
 
-def calibration_inputs(model, contract: ActorContract, n_images: int = 256) -> list[np.ndarray]:
-    """[obs, h, c] the cell meets on closed-loop scans of training images, plus the saturation extremes."""
-    from hls.distill import closed_loop
-    from training.data import load_split
-
-    images = load_split('procedural', 'train')[:n_images].astype(np.float32)
-    obs, _, _ = closed_loop(model, images, contract.geometry)
+def calibration_inputs(model, contract: ActorContract, observations: np.ndarray) -> list[np.ndarray]:
+    """[obs, h, c] the cell meets on closed-loop scans (observations (N, T, obs_dim), e.g. hls.distill.closed_loop's),
+    the states it reaches on them, plus the saturation extremes of every format."""
     units = contract.units
     h_fmt, c_fmt = state_formats(contract)
+    obs = np.asarray(observations, np.float32)
     hs, cs, h, c = [], [], np.zeros((len(obs), units), np.float32), np.zeros((len(obs), units), np.float32)
     for t in range(obs.shape[1]):
         hs.append(h)
@@ -60,12 +60,14 @@ def trace(model):
     return comb_trace(inp, out, keep_dead_inputs=True)
 
 
-def export(model, contract: ActorContract, out: Path) -> None:
+def export(model, contract: ActorContract, out: Path, observations: np.ndarray) -> None:
+    """Calibrate the cell's wrap-around integer bits on closed-loop observations (N, T, obs_dim), trace it, write the
+    actor folder."""
     from hgq.utils import trace_minmax
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    trace_minmax(model, calibration_inputs(model, contract), batch_size=4096)
+    trace_minmax(model, calibration_inputs(model, contract, observations), batch_size=4096)
     model.save(out / 'model.keras')
     trace(model).save(out / 'comb_logic.json')
     contract.save(out / 'contract.json')

@@ -2,9 +2,9 @@
 
 Runs on a PYNQ board (NumPy + pynq + pyzmq + tifffile, never TensorFlow) and on workstations:
   run_scan.py          the program: scans with an actor backend, stores them, sends them for completion
-  scan.py              one adaptive scan: actor step -> segment -> microscope, segment by segment
+  scan.py              one adaptive scan: actor step -> segment -> microscope (or the fabric's whole scan)
   actors.py            actor backends behind one interface (pynq, rtl-sim, reference, float, scripted)
-  pynq_overlay.py      PYNQ drivers for the actor core (imported only on the board, or with a mock pynq in tests)
+  pynq_overlay.py      PYNQ drivers of the scan overlay (imported only on the board, or with a mock pynq in tests)
   microscope.py        the microscope boundary and a simulated microscope (dose, jitter, dwell)
   store.py             every acquired scan on disk before it is sent (pending/ -> done/, exactly once)
   sender.py            the background sender thread (bounded retries with backoff) and --complete-pending

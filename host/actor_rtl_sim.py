@@ -4,9 +4,10 @@
         actor.reset()
         out_q = actor.step(obs_q)          # int64 (22,) -> int64 (2,)
 
-A subprocess (`python -m rtl_tests.bridge`) builds the sources and runs cocotb, whose test (hls/rtl_wrapper/bridge_tb.py)
-connects back to a loopback TCP socket opened here; each step sends one decision's AXI-Stream beat (packed with the
-contract) and receives the output beat. The first step after reset() carries the first-of-scan flag.
+A subprocess (`python -m hls.rtl_wrapper.bridge`) builds the sources and runs cocotb, whose test
+(hls/rtl_wrapper/bridge_tb.py) connects back to a loopback TCP socket opened here; each step sends one decision's
+AXI-Stream beat (packed with the contract) and receives the output beat. The first step after reset() carries the
+first-of-scan flag.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from hls.contract import ActorContract
+from hls.simulators import SIMULATORS
 
 ROOT = Path(__file__).resolve().parents[1]
-SIMULATORS = ('icarus', 'verilator')
 
 
 class RtlSimError(RuntimeError):
@@ -39,7 +40,8 @@ class RtlSimActor:
         self._listener = socket.create_server(('127.0.0.1', 0))
         self._listener.settimeout(1.0)
         port = self._listener.getsockname()[1]
-        cmd = [sys.executable, '-m', 'rtl_tests.bridge', '--actor', str(Path(core_dir).resolve()), '--simulator', simulator,
+        cmd = [sys.executable, '-m', 'hls.rtl_wrapper.bridge', '--actor', str(Path(core_dir).resolve()),
+               '--simulator', simulator,
                '--build', self._build.name, '--port', str(port)]  # fmt: skip
         self._log = open(Path(self._build.name) / 'simulator.log', 'w')
         self._proc = subprocess.Popen(cmd, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT)

@@ -1,13 +1,14 @@
-"""Actor backends behind one interface: `reset()` at the start of each scan, `step(obs (22,)) -> action (2,)`.
+"""Actor backends. Per decision: `reset()` at the start of each scan, `step(obs (22,)) -> action (2,)`; per scan (the
+fabric runs the whole scan loop): `acquire(microscope, geometry) -> (arrays, meta)`.
 
-    pynq       the FPGA core on a PYNQ board (host.pynq_overlay, AXI DMA)
-    rtl-sim    the same core's RTL in a simulator (host.actor_rtl_sim.RtlSimActor)
-    reference  the bit-exact integer model (hls.reference.ReferenceActor)
+    pynq       whole scans in the FPGA on a PYNQ board: the scan sequencer and the core (host.pynq_overlay); per scan
+    rtl-sim    the core's RTL in a simulator (host.actor_rtl_sim.RtlSimActor); per decision
+    reference  the bit-exact integer model (hls.reference.ReferenceActor); per decision
     float      the trained Keras actor (training.checkpoint.load_actor; needs TensorFlow: workstation only)
     scripted   no model: a fixed turning path, for trying the pipeline before any actor exists
 
-The integer backends share `IntegerActor`: observations are encoded to the contract's input grid, the core computes
-an integer output, the contract decodes it. `last_q` keeps the integer output (stored with each scan), and the
+The per-decision integer backends share `IntegerActor`: observations are encoded to the contract's input grid, the core
+computes an integer output, the contract decodes it. `last_q` keeps the integer output (stored with each scan), and the
 first decision of every scan carries first=True so the core resets its recurrent state.
 """
 
@@ -15,11 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-# The committed quantized actor; `python -m hls.distill` writes fresh ones to hls/build/actor_q (pass --actor-dir).
+# The committed quantized actor; `python -m hls.distill` writes freshly distilled ones to hls/build/actor_q
+# (pass --actor-dir).
 DEFAULT_ACTOR_DIR = 'hls/actors/default'
 BACKENDS = ('pynq', 'rtl-sim', 'reference', 'float', 'scripted')
 
@@ -61,6 +64,72 @@ def reference_core(actor_dir: str | Path):
 
     ref = ReferenceActor.from_file(actor_dir)
     return lambda obs_q, first: ref.step(obs_q, first=first)
+
+
+class FabricActor:
+    """The pynq backend: the fabric runs each whole scan (host.pynq_overlay.ScanOverlay); the PS converts the image to
+    raw detector samples for the board's microscope emulator, starts the scan and rebuilds the scan record from the
+    report words with the sequencer's model (hls.sequencer_model.replay), checking the fabric's pixels against it."""
+
+    name = 'pynq'
+    last_q = None
+
+    def __init__(self, overlay, contract, contract_hash: str, calibration, clock_hz: float = 100e6):
+        from hls.sequencer_model import SequencerConfig
+
+        self.overlay, self.contract, self.contract_hash, self.calibration = overlay, contract, contract_hash, calibration
+        self.cfg = SequencerConfig(contract.geometry)
+        self.clock_hz = clock_hz
+
+    def acquire(self, microscope, geometry) -> tuple[dict, dict]:
+        """One scan in the fabric; returns (arrays, meta) like host.scan.acquire."""
+        import time
+
+        from hls.contract import unpack_report
+        from hls.sequencer_model import replay
+        from model.scan_numpy import partial_scan
+
+        if geometry != self.contract.geometry:
+            raise ActorError(f'the overlay scans {self.contract.geometry}, not {geometry}')
+        if not hasattr(microscope, 'images') or getattr(microscope, 'dose', None) or getattr(microscope, 'jitter_px', 0):
+            raise ActorError(
+                'the pynq backend scans in the fabric, whose microscope emulator holds a stored image: use the simulated '
+                'microscope without --dose and --jitter (a real instrument connects to the sequencer\'s streams instead)'
+            )
+        meta = {'time_start': time.time(), **microscope.begin_scan()}
+        raw_image = self.calibration.raw(microscope.images[microscope.image_id])
+        t0 = time.perf_counter()
+        words = self.overlay.scan.run(raw_image)
+        wall = time.perf_counter() - t0
+        g = self.contract.geometry
+        report = unpack_report(words)
+        actions_q = report['action'].reshape(g.segments, g.probes_per_segment, 2)
+        if np.any(actions_q != actions_q[:, :1]):
+            raise ActorError('the report words of one segment carry different decisions: fabric fault')
+        actions_q = actions_q[:, 0]
+        raw = report['raw'].reshape(g.segments, g.probes_per_segment)
+        scan = replay(actions_q, raw, self.calibration, self.cfg, self.contract)
+        reported = np.stack([report['row'], report['col']], -1).reshape(scan['pixels'].shape)
+        if not np.array_equal(reported, scan['pixels']):
+            bad = int(np.sum(np.any(reported != scan['pixels'], -1)))
+            raise ActorError(f'{bad} probe positions of the fabric differ from the sequencer model: fabric fault')
+        counters = self.overlay.scan.sequencer.counters()
+        values = self.calibration.feature(raw).astype(np.float32)
+        arrays = {
+            'positions': (scan['positions'] / 2.0**self.cfg.position_frac).astype(np.float32),
+            'values': values,
+            'observations': self.contract.input.to_float(scan['observations']).astype(np.float32),
+            'actions': self.contract.decode_action(actions_q).astype(np.float32),
+            'actions_q': actions_q.astype(np.int64),
+            'actor_s': np.full(g.segments, counters['decision_cycles'] / self.clock_hz, np.float32),
+            'scan_s': np.full(g.segments, wall / g.segments, np.float32),
+            'partial_scan': partial_scan(values, scan['pixels'], g.image_size),
+        }
+        meta.update(
+            time_end=time.time(), backend=self.name, contract_hash=self.contract_hash, geometry=geometry.to_json(),
+            calibration={'offset': self.calibration.offset, 'gain': self.calibration.gain}, fabric_cycles=counters,
+        )  # fmt: skip
+        return arrays, meta
 
 
 class FloatActor:
@@ -108,8 +177,10 @@ def make_actor(
     checkpoint: str | Path = 'checkpoints/small',
     overlay: str | None = None,
     timeout_s: float = 1.0,
+    calibration=None,
 ):
-    """Build one backend by name; raises ActorError with what to do when it cannot start."""
+    """Build one backend by name; raises ActorError with what to do when it cannot start. calibration: the detector's
+    hls.contract.DetectorCalibration (pynq backend; default: offset 0, gain 2**-14)."""
     try:
         if backend == 'scripted':
             return ScriptedActor()
@@ -132,10 +203,12 @@ def make_actor(
         if backend == 'pynq':
             if overlay is None:
                 raise ActorError('the pynq backend needs --overlay actor.bit')
-            from host.pynq_overlay import ActorOverlay
+            from hls.contract import DetectorCalibration
+            from host.pynq_overlay import ScanOverlay
 
-            board = ActorOverlay(overlay, contract=contract, timeout_s=timeout_s)
-            return IntegerActor(backend, contract, board.act_q, digest)
+            calibration = replace(calibration or DetectorCalibration(), input=contract.input)
+            board = ScanOverlay(overlay, contract=contract, calibration=calibration, timeout_s=timeout_s)
+            return FabricActor(board, contract, digest, calibration)
     except ActorError:
         raise
     except Exception as e:

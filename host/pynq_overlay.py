@@ -1,15 +1,18 @@
-"""PYNQ drivers for the actor core on a PYNQ-Z2 (imported only on the board, or in tests with a mock `pynq`).
+"""PYNQ drivers of the scan overlay on a PYNQ-Z2 (imported only on the board, or in tests with a mock `pynq`).
 
-Block design (hls/ writes the Vivado Tcl):  Zynq PS --HP0--> AXI DMA (simple mode, no scatter-gather)
-    MM2S stream --> actor core (observation beats in)   actor core (direction beats out) --> S2MM stream
-The DMA and the core sit in one hierarchy named `actor`; the core's stream beats follow the ActorContract
-(hls.contract): one decision = `beats_in` beats in, `beats_out` beats back, the DMA streams as wide as the core's
-TDATA. The AXI DMA carries no TUSER, so the first-decision flag travels in the top bit of the MM2S word (unused by the
-observation features) and the block design wires that bit to the core's TUSER[0] (see `dma_words`).
+The overlay (hls/board_design.py; `make bitstream`) runs whole scans in the fabric: the scan sequencer asks the actor
+core for each segment's direction, sends the probe positions to the microscope (on the board: an emulator holding the
+image the PS loaded) and reports every probe back. The PS only loads an image, starts the scan and collects the report:
 
-    AxiDmaIP         one DefaultIP per IP: the AXI DMA, driven through its registers (named offsets below)
-    ActorHierarchy   DefaultHierarchy grouping the DMA with the core: act_q(obs_q, first) -> out_q
-    ActorOverlay     Overlay subclass the user calls: act(obs, first) -> action, act_q(obs_q, first) -> out_q
+    overlay.scan.dma        PYNQ's own AXI DMA driver (pynq.lib.dma.DMA): MM2S sends the raw image, S2MM receives the
+                            report words
+    overlay.scan.sequencer  ScanSequencerIP: the sequencer's registers (hls.contract.SEQUENCER_REGISTERS)
+    overlay.scan            ScanHierarchy: configure(contract, calibration), run(raw_image) -> report words
+    ScanOverlay             the Overlay subclass the user calls: overlay.scan.run(raw_image)
+
+PYNQ's DMA driver waits without a timeout and has no reset in simple mode, so the hierarchy polls the channel's `idle`
+with a deadline and, after a timeout, aborts the sequencer (which resets the core and the microscope side), sets the
+DMA's soft-reset bit (which resets both channels) and restarts both channels with PYNQ's `start()`.
 """
 
 from __future__ import annotations
@@ -17,15 +20,33 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pynq.lib.dma  # noqa: F401 (PYNQ's AXI DMA driver: importing it binds it to the DMA's VLNV)
 from pynq import DefaultHierarchy, DefaultIP, Overlay, allocate
+
+from hls.board_design import module_vlnv
+from hls.contract import (
+    CONTROL_ABORT,
+    CONTROL_START,
+    GAIN,
+    POSITION_WORD_BITS,
+    RAW,
+    REPORT_WORD_BITS,
+    SEQUENCER_REGISTERS,
+    STATUS_BUSY,
+    STATUS_DONE,
+)
+
+DMA_CONTROL = 0x00
+"""MM2S_DMACR of the AXI DMA; its bit 2 (RESET) resets both channels"""
+DMA_RESET = 0x4
 
 
 class DeviceTimeout(RuntimeError):
-    """The DMA did not finish a decision in time (core stalled, bitstream not loaded, stream widths wrong)."""
+    """A scan did not finish in time (core or microscope stalled, bitstream not loaded, DMA stopped)."""
 
 
-class AxiDmaIP(DefaultIP):
-    """AXI DMA in simple mode: one MM2S transfer (observation beats) and one S2MM transfer (direction beats).
+class ScanSequencerIP(DefaultIP):
+    """The scan sequencer's AXI4-Lite registers (hls/rtl_wrapper/scan_sequencer_axi.v).
 
     Parameters
     ----------
@@ -33,141 +54,159 @@ class AxiDmaIP(DefaultIP):
         The IP's entry from the overlay's hardware description (.hwh).
     """
 
-    bindto = ['xilinx.com:ip:axi_dma:7.1']
+    bindto = [module_vlnv('scan_sequencer_axi')]
 
-    MM2S_DMACR = 0x00
-    MM2S_DMASR = 0x04
-    MM2S_SA = 0x18
-    MM2S_SA_MSB = 0x1C
-    MM2S_LENGTH = 0x28
-    S2MM_DMACR = 0x30
-    S2MM_DMASR = 0x34
-    S2MM_DA = 0x48
-    S2MM_DA_MSB = 0x4C
-    S2MM_LENGTH = 0x58
-    CR_RUN = 0x1
-    CR_RESET = 0x4
-    SR_HALTED = 0x1
-    SR_IDLE = 0x2
-    SR_ERRORS = 0x70  # DMAIntErr | DMASlvErr | DMADecErr
+    CONTROL = SEQUENCER_REGISTERS['CONTROL']
+    STATUS = SEQUENCER_REGISTERS['STATUS']
+    OFFSET = SEQUENCER_REGISTERS['OFFSET']
+    GAIN = SEQUENCER_REGISTERS['GAIN']
+    SCANS = SEQUENCER_REGISTERS['SCANS']
+    SCAN_CYCLES = SEQUENCER_REGISTERS['SCAN_CYCLES']
+    DEAD_CYCLES = SEQUENCER_REGISTERS['DEAD_CYCLES']
+    DECISION_CYCLES = SEQUENCER_REGISTERS['DECISION_CYCLES']
+    GEOMETRY = SEQUENCER_REGISTERS['GEOMETRY']
 
     def __init__(self, description):
         super().__init__(description=description)
-        params = description.get('parameters', {})
-        self.stream_bits = int(params.get('c_m_axis_mm2s_tdata_width', 32)), int(params.get('c_s_axis_s2mm_tdata_width', 32))
-        self._timeout_s = 1.0
-        self.start()
 
     @property
-    def timeout_s(self) -> float:
-        """Seconds to wait for a transfer before raising DeviceTimeout."""
-        return self._timeout_s
+    def offset(self) -> int:
+        """Calibration offset: the raw sample that maps to feature 0 (signed 16 bits)."""
+        u = self.read(self.OFFSET) & 0xFFFF
+        return u - (1 << 16) if u >= 1 << 15 else u
 
-    @timeout_s.setter
-    def timeout_s(self, value: float) -> None:
-        if not isinstance(value, (int, float)) or not value > 0:
-            raise ValueError(f'timeout_s must be a positive number of seconds, got {value!r}')
-        self._timeout_s = float(value)
+    @offset.setter
+    def offset(self, value: int) -> None:
+        if not isinstance(value, (int, np.integer)) or not RAW.qmin <= value <= RAW.qmax:
+            raise ValueError(f'offset must be an integer in [{RAW.qmin}, {RAW.qmax}], got {value!r}')
+        self.write(self.OFFSET, int(value) & 0xFFFF)
+
+    @property
+    def gain(self) -> int:
+        """Calibration gain word (gain * 2**24, unsigned 24 bits)."""
+        return self.read(self.GAIN) & GAIN.qmax
+
+    @gain.setter
+    def gain(self, value: int) -> None:
+        if not isinstance(value, (int, np.integer)) or not GAIN.qmin <= value <= GAIN.qmax:
+            raise ValueError(f'gain must be an integer word in [0, {GAIN.qmax}] (gain * 2**24), got {value!r}')
+        self.write(self.GAIN, int(value))
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.read(self.STATUS) & STATUS_BUSY)
+
+    @property
+    def done(self) -> bool:
+        return bool(self.read(self.STATUS) & STATUS_DONE)
+
+    @property
+    def geometry(self) -> tuple[int, int, int]:
+        """(image size, probes per segment, segments) the sequencer was built for."""
+        word = self.read(self.GEOMETRY)
+        return word & 0xFFFF, word >> 16 & 0xFF, word >> 24 & 0xFF
+
+    def counters(self) -> dict:
+        """The last scan's clock-cycle counts (hls.contract.SEQUENCER_REGISTERS) and the scans finished since reset."""
+        return {
+            'scans': self.read(self.SCANS),
+            'scan_cycles': self.read(self.SCAN_CYCLES),
+            'dead_cycles': self.read(self.DEAD_CYCLES),
+            'decision_cycles': self.read(self.DECISION_CYCLES),
+        }
 
     def start(self) -> None:
-        """Reset both channels, then set them running."""
-        for cr in (self.MM2S_DMACR, self.S2MM_DMACR):
-            self.write(cr, self.CR_RESET)
-        deadline = time.monotonic() + self._timeout_s
-        while (self.read(self.MM2S_DMACR) | self.read(self.S2MM_DMACR)) & self.CR_RESET:
-            if time.monotonic() > deadline:
-                raise DeviceTimeout('AXI DMA did not come out of reset: is the bitstream loaded?')
-        for cr in (self.MM2S_DMACR, self.S2MM_DMACR):
-            self.write(cr, self.CR_RUN)
+        if self.busy:
+            raise RuntimeError('the sequencer is still scanning: wait for it or abort()')
+        self.write(self.CONTROL, CONTROL_START)
 
-    def _status(self, sr: int, name: str) -> bool:
-        status = self.read(sr)
-        if status & self.SR_ERRORS:
-            raise RuntimeError(f'AXI DMA {name} error, status 0x{status:08x}: restart the overlay')
-        return bool(status & self.SR_IDLE)
-
-    def transfer(self, send, recv) -> None:
-        """Send one buffer to the core and receive one buffer back (both from `allocate`)."""
-        send.flush()
-        self.write(self.S2MM_DA, physical_address(recv) & 0xFFFFFFFF)
-        self.write(self.S2MM_DA_MSB, physical_address(recv) >> 32)
-        self.write(self.S2MM_LENGTH, recv.nbytes)
-        self.write(self.MM2S_SA, physical_address(send) & 0xFFFFFFFF)
-        self.write(self.MM2S_SA_MSB, physical_address(send) >> 32)
-        self.write(self.MM2S_LENGTH, send.nbytes)
-        deadline = time.monotonic() + self._timeout_s
-        while not (self._status(self.MM2S_DMASR, 'MM2S') and self._status(self.S2MM_DMASR, 'S2MM')):
-            if time.monotonic() > deadline:
-                raise DeviceTimeout(
-                    f'actor core did not answer within {self._timeout_s} s (DMA MM2S status '
-                    f'0x{self.read(self.MM2S_DMASR):08x}, S2MM 0x{self.read(self.S2MM_DMASR):08x})'
-                )
-        recv.invalidate()
+    def abort(self) -> None:
+        """Drop the scan in flight: resets the sequencer, the actor core and the microscope side."""
+        self.write(self.CONTROL, CONTROL_ABORT)
 
 
-def physical_address(buffer) -> int:
-    """Physical address of a PYNQ buffer (`device_address` in PYNQ 3, `physical_address` before)."""
-    return int(getattr(buffer, 'device_address', None) or buffer.physical_address)
-
-
-def dma_words(contract, beats) -> list[int]:
-    """Contract beats [(tdata, tuser, tlast)] -> MM2S words: TUSER in the top bit; TLAST is the DMA's end of transfer."""
-    top = contract.tdata_in_bits - 1
-    if contract.obs_dim * contract.input.bits > top:
-        raise ValueError(f'no spare TDATA bit for the first-decision flag in {contract.tdata_in_bits}-bit words')
-    return [int(tdata) | (int(tuser) & 1) << top for tdata, tuser, _ in beats]
-
-
-def to_bytes(words: list[int], buffer) -> None:
-    """Stream words -> rows of a (beats, bytes per word) uint8 DMA buffer, little-endian as on the AXI bus."""
-    for row, word in zip(buffer, words):
-        row[:] = np.frombuffer(word.to_bytes(buffer.shape[1], 'little'), np.uint8)
-
-
-def from_bytes(buffer) -> list[int]:
-    return [int.from_bytes(row.tobytes(), 'little') for row in buffer]
-
-
-class ActorHierarchy(DefaultHierarchy):
-    """The AXI DMA and the actor core it feeds; `configure(contract)` before `act_q`."""
+class ScanHierarchy(DefaultHierarchy):
+    """The AXI DMA and the scan sequencer: `configure(contract, calibration)`, then `run(raw_image)` per scan."""
 
     @staticmethod
     def checkhierarchy(description):
-        return 'axi_dma' in description['ip']
+        return {'dma', 'sequencer'} <= set(description['ip'])
 
     def __init__(self, description):
         super().__init__(description)
         self.contract = None
+        self.image = self.report = None
 
-    def configure(self, contract, timeout_s: float = 1.0) -> None:
-        """Check the stream widths against the contract and allocate the DMA buffers once."""
-        widths = (contract.tdata_in_bits, contract.tdata_out_bits)
-        if self.axi_dma.stream_bits != widths:
+    def configure(self, contract, calibration, timeout_s: float = 1.0) -> None:
+        """Check the overlay against the contract, write the calibration, allocate the DMA buffers once."""
+        g = contract.geometry
+        if self.sequencer.geometry != (g.image_size, g.probes_per_segment, g.segments):
             raise ValueError(
-                f'the contract needs {widths[0]}/{widths[1]}-bit streams (in/out), the DMA streams are '
-                f'{self.axi_dma.stream_bits[0]}/{self.axi_dma.stream_bits[1]} bits: rebuild the bitstream for this actor'
+                f'the sequencer scans {self.sequencer.geometry} (image size, probes, segments), the contract '
+                f'{(g.image_size, g.probes_per_segment, g.segments)}: rebuild the bitstream for this actor'
             )
-        self.contract = contract
-        self.axi_dma.timeout_s = timeout_s
-        self.send = allocate(shape=(contract.beats_in, widths[0] // 8), dtype=np.uint8)
-        self.recv = allocate(shape=(contract.beats_out, widths[1] // 8), dtype=np.uint8)
+        params = self.dma.description['parameters']
+        widths = int(params['c_m_axis_mm2s_tdata_width']), int(params['c_s_axis_s2mm_tdata_width'])
+        if widths != (POSITION_WORD_BITS, REPORT_WORD_BITS):
+            raise ValueError(
+                f'DMA streams are {widths[0]}/{widths[1]} bits, the contract needs '
+                f'{POSITION_WORD_BITS}/{REPORT_WORD_BITS}: rebuild the bitstream'
+            )
+        if not timeout_s > 0:
+            raise ValueError(f'timeout_s must be a positive number of seconds, got {timeout_s!r}')
+        self.contract, self.timeout_s = contract, float(timeout_s)
+        self.sequencer.offset, self.sequencer.gain = calibration.offset, calibration.gain
+        self.close()
+        self.image = allocate(shape=(g.image_size, g.image_size), dtype=np.int16)
+        self.report = allocate(shape=(g.probes,), dtype=np.uint64)
 
-    def act_q(self, obs_q: np.ndarray, first: bool) -> np.ndarray:
-        """One decision: observation integers (obs_dim,) -> output integers (2,)."""
+    def _wait(self, channel, what: str) -> None:
+        deadline = time.monotonic() + self.timeout_s
+        while not channel.idle:
+            if channel.error or time.monotonic() > deadline:
+                counters = self.sequencer.counters()
+                self.recover()
+                raise DeviceTimeout(
+                    f'{what} did not finish within {self.timeout_s} s (DMA error: {bool(channel.error)}, '
+                    f'sequencer {counters}); the sequencer, the core and the DMA were reset'
+                )
+        channel.wait()  # idle: returns at once, invalidates the buffer
+
+    def run(self, raw_image: np.ndarray) -> np.ndarray:
+        """One whole scan of `raw_image` (raw detector samples, int16, image size squared): the report words (T * P,)."""
         if self.contract is None:
-            raise RuntimeError('call configure(contract) first')
-        to_bytes(dma_words(self.contract, self.contract.pack_decision(obs_q, bool(first))), self.send)
-        self.axi_dma.transfer(self.send, self.recv)
-        return np.asarray(self.contract.unpack_direction(from_bytes(self.recv)), np.int64)
+            raise RuntimeError('call configure(contract, calibration) first')
+        if np.shape(raw_image) != self.image.shape:
+            raise ValueError(f'expected a raw image of shape {self.image.shape}, got {np.shape(raw_image)}')
+        self.image[:] = np.asarray(raw_image, np.int16)
+        self.image.flush()
+        self.dma.sendchannel.transfer(self.image)
+        self._wait(self.dma.sendchannel, 'loading the image')
+        self.dma.recvchannel.transfer(self.report)
+        self.sequencer.start()
+        self._wait(self.dma.recvchannel, 'the scan')
+        return np.array(self.report, np.uint64)
+
+    def recover(self) -> None:
+        """After a timeout: abort the sequencer (core and microscope side too), reset the DMA, restart its channels."""
+        self.sequencer.abort()
+        self.dma.write(DMA_CONTROL, DMA_RESET)
+        deadline = time.monotonic() + self.timeout_s
+        while self.dma.read(DMA_CONTROL) & DMA_RESET:
+            if time.monotonic() > deadline:
+                raise DeviceTimeout('the AXI DMA did not come out of reset: is the bitstream loaded?')
+        self.dma.sendchannel.start()
+        self.dma.recvchannel.start()
 
     def close(self) -> None:
-        for buf in (getattr(self, 'send', None), getattr(self, 'recv', None)):
+        for buf in (self.image, self.report):
             if buf is not None:
                 buf.freebuffer()
+        self.image = self.report = None
 
 
-class ActorOverlay(Overlay):
-    """The actor bitstream: `act(obs, first)` for float observations, `act_q(obs_q, first)` for integers.
+class ScanOverlay(Overlay):
+    """The scan bitstream (actor.bit + actor.hwh): `scan.run(raw_image)` -> report words.
 
     Parameters
     ----------
@@ -175,17 +214,13 @@ class ActorOverlay(Overlay):
         The .bit file (its .hwh beside it).
     contract : hls.contract.ActorContract
         The fixed-point contract the core was built with.
+    calibration : hls.contract.DetectorCalibration
+        Offset and gain of the detector samples.
     timeout_s : float
-        Seconds to wait for one decision.
+        Seconds to wait for one scan (and for one image load).
     """
 
-    def __init__(self, bitfile: str, contract, timeout_s: float = 1.0, **kwargs):
+    def __init__(self, bitfile: str, contract, calibration, timeout_s: float = 1.0, **kwargs):
         super().__init__(bitfile, **kwargs)
         self.contract = contract
-        self.actor.configure(contract, timeout_s)
-
-    def act_q(self, obs_q: np.ndarray, first: bool) -> np.ndarray:
-        return self.actor.act_q(obs_q, first)
-
-    def act(self, obs: np.ndarray, first: bool) -> np.ndarray:
-        return self.contract.decode_action(self.act_q(self.contract.encode_observation(obs), first))
+        self.scan.configure(contract, calibration, timeout_s)

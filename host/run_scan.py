@@ -111,9 +111,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--actor',
         choices=BACKENDS,
         default=None,
-        help='actor backend (default: pynq with --overlay, else reference): pynq = FPGA core on the board, '
-        'rtl-sim = RTL in a simulator, reference = bit-exact integer model, float = trained Keras actor '
-        '(needs TensorFlow), scripted = fixed turning path, no model',
+        help='actor backend (default: pynq with --overlay, else reference): pynq = whole scans in the FPGA on the '
+        'board, rtl-sim = the core\'s RTL in a simulator, reference = bit-exact integer model, float = trained Keras '
+        'actor (needs TensorFlow), scripted = fixed turning path, no model',
     )
     g.add_argument('--overlay', default=None, help='bitstream (.bit, with its .hwh beside it) holding the actor core')
     g.add_argument(
@@ -124,7 +124,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--device-timeout',
         type=cli.real(0, 3600, above=True),
         default=1.0,
-        help='seconds to wait for one decision from the FPGA, in (0, 3600]',
+        help='seconds to wait for one scan from the FPGA, in (0, 3600]',
+    )
+    g.add_argument(
+        '--detector-offset', type=cli.integer(-(2**15), 2**15 - 1), default=0, help='pynq: raw detector sample that maps to 0 (signed 16 bits)'
+    )
+    g.add_argument(
+        '--detector-gain', type=cli.real(0, 1, above=True), default=2.0**-14, help='pynq: feature units per raw count, in (0, 1] (24 fraction bits)'
     )
     g = p.add_argument_group('microscope')
     g.add_argument('--microscope', choices=('sim',), default='sim', help='sim: simulated microscope reading --images')
@@ -218,8 +224,11 @@ def main(argv=None) -> int:
         return 2
     microscope = SimulatedMicroscope(images, args.dose, args.jitter, args.dwell_us * 1e-6, args.seed, args.first_image)
     try:
-        actor = make_actor(args.actor, args.actor_dir, args.checkpoint, args.overlay, args.device_timeout)
-    except ActorError as e:
+        from hls.contract import GAIN, DetectorCalibration
+
+        calibration = DetectorCalibration(offset=args.detector_offset, gain=round(args.detector_gain * 2**GAIN.frac))
+        actor = make_actor(args.actor, args.actor_dir, args.checkpoint, args.overlay, args.device_timeout, calibration)
+    except (ActorError, ValueError) as e:
         _log(f'error: {e}')
         return 2
     report_recovered(store)

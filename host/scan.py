@@ -1,4 +1,5 @@
-"""One adaptive scan: for each segment, the actor picks a direction and the microscope scans it."""
+"""One adaptive scan: for each segment, the actor picks a direction and the microscope scans it (or, with the pynq
+backend, the fabric runs the whole scan loop: host.actors.FabricActor.acquire)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ def acquire(actor, microscope, geometry: ScanGeometry) -> tuple[dict, dict]:
     actions (T, 2), actions_q (T, 2) the integer outputs (integer backends; else empty), partial_scan (H, W, 2),
     actor_s / scan_s (T,) seconds spent in the actor and in the microscope per decision.
     """
+    if hasattr(actor, 'acquire'):  # the fabric runs the whole scan loop
+        return actor.acquire(microscope, geometry)
     meta = {'time_start': time.time(), **microscope.begin_scan()}
     actor.reset()
     start = np.asarray(geometry.start, np.float32)

@@ -5,7 +5,7 @@ import shutil
 import numpy as np
 import pytest
 
-from rtl_tests.simulators import default_actor_dir
+from hls.simulators import default_actor_dir
 
 
 @pytest.mark.skipif(shutil.which('iverilog') is None, reason='iverilog not installed')

@@ -1,9 +1,11 @@
 """A stand-in for the `pynq` package off the board (as PYNQ's own tests use mock register devices).
 
-It provides the calls host/pynq_overlay.py makes -- DefaultIP (read/write, bindto registry), DefaultHierarchy
-(checkhierarchy), Overlay (binds drivers to a registered design), allocate (buffers with physical addresses) -- backed
-by `MockAxiDma`, a register-level model of the AXI DMA in simple mode whose streams feed a device function
-`words_in -> words_out` (the simulated actor core; words are ints, buffers are (beats, bytes per word) uint8).
+It provides what host/pynq_overlay.py uses -- DefaultIP (read/write, bindto registry), DefaultHierarchy (checkhierarchy),
+Overlay (binds drivers to a registered design), allocate (buffers with physical addresses) and pynq.lib.dma.DMA (the
+channel API of PYNQ's simple-mode DMA driver: transfer, idle, error, wait, start, stop) -- and `board(...)`, which
+registers a bitstream whose hierarchy, IP names, VLNVs and parameters come from hls.board_design, the description the
+Vivado Tcl is generated from. Behind the registers sits `MockFabric`: the microscope emulator and the scan sequencer,
+computed by hls.sequencer_model (the sequencer's bit-exact model) when the driver writes START.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ import sys
 import types
 
 import numpy as np
+
+from hls import board_design
+from hls.contract import CONTROL_ABORT, CONTROL_START, SEQUENCER_REGISTERS, STATUS_BUSY, STATUS_DONE, DetectorCalibration
 
 MEMORY: dict[int, np.ndarray] = {}
 _next_address = [0x1000_0000]
@@ -27,59 +32,89 @@ class MockBuffer(np.ndarray):
         pass
 
     def freebuffer(self):
-        MEMORY.pop(self.device_address, None)
+        MEMORY.pop(self.physical_address, None)
 
 
 def allocate(shape, dtype):
     buf = np.zeros(shape, dtype).view(MockBuffer)
-    buf.device_address = _next_address[0]
+    buf.physical_address = _next_address[0]
     _next_address[0] += 0x10000
-    MEMORY[buf.device_address] = buf
+    MEMORY[buf.physical_address] = buf
     return buf
 
 
-class MockAxiDma:
-    """AXI DMA registers: a write to MM2S_LENGTH streams the source buffer into `device`; a write to S2MM_LENGTH
-    arms the receive side, which is filled with the device's answer. `stall=True` models a core that never answers."""
+class MockFabric:
+    """The hierarchy's logic behind the registers: the microscope emulator's image, the sequencer (by its model).
 
-    def __init__(self, device):
-        self.device, self.regs, self.stall, self.outbox = device, {}, False, None
-        self.reset_polls = 0
+    `stall = True` models a scan that never finishes (a dead microscope): START leaves the sequencer busy.
+    """
+
+    def __init__(self, actor, cfg):
+        self.actor, self.cfg = actor, cfg
+        self.image = None
+        self.stall = False
+        self.busy = self.done = False
+        self.scans = 0
+        self.starts = self.aborts = 0
+        self.on_report = None  # set by the DMA: receives the report words
+        g = cfg.geometry
+        self.regs = {
+            'OFFSET': 0, 'GAIN': DetectorCalibration().gain, 'SCANS': 0, 'SCAN_CYCLES': 0, 'DEAD_CYCLES': 0,
+            'DECISION_CYCLES': 0, 'GEOMETRY': g.segments << 24 | g.probes_per_segment << 16 | g.image_size,
+        }  # fmt: skip
+
+    def load_image(self, words: np.ndarray) -> None:
+        n = self.cfg.geometry.image_size
+        self.image = np.asarray(words, np.int16).reshape(n, n)
+
+    def start(self) -> None:
+        from hls.sequencer_model import run_scans
+
+        if self.busy:
+            return
+        self.starts += 1
+        self.busy, self.done = True, False
+        if self.stall:
+            return
+        u = self.regs['OFFSET'] & 0xFFFF
+        cal = DetectorCalibration(offset=u - (1 << 16) if u >= 1 << 15 else u, gain=self.regs['GAIN'])
+        scan = run_scans(self.actor, self.image[None], cal, self.cfg)
+        if self.on_report is not None:
+            self.on_report(scan['reports'][0])
+        self.busy, self.done = False, True
+        self.scans += 1
+        self.regs['SCANS'] = self.scans
+
+    def abort(self) -> None:
+        self.aborts += 1
+        self.busy = self.done = False
+
+
+class MockSequencerRegisters:
+    """The scan sequencer's AXI4-Lite registers (hls.contract.SEQUENCER_REGISTERS) over a MockFabric."""
+
+    def __init__(self, fabric: MockFabric):
+        self.fabric = fabric
+        self.names = {offset: name for name, offset in SEQUENCER_REGISTERS.items()}
 
     def read(self, offset):
-        return self.regs.get(offset, 0)
+        name = self.names[offset]
+        if name == 'STATUS':
+            return STATUS_BUSY * self.fabric.busy | STATUS_DONE * self.fabric.done
+        return 0 if name == 'CONTROL' else self.fabric.regs[name]
 
     def write(self, offset, value):
         assert isinstance(value, int) and 0 <= value < 2**32, f'register write of {value!r}'
-        if offset in (0x00, 0x30) and value & 0x4:
-            self.regs[offset] = 0  # reset completes at once
-            self.regs[offset + 4] = 0x1  # halted
-            return
-        self.regs[offset] = value
-        if offset in (0x00, 0x30) and value & 0x1:
-            self.regs[offset + 4] = 0x0  # running, not idle until a transfer finishes
-        if offset == 0x28:  # MM2S_LENGTH: stream the source buffer out
-            src = MEMORY[self.regs[0x18] | self.regs.get(0x1C, 0) << 32]
-            assert value == src.nbytes, 'MM2S length must be the whole buffer'
-            self.regs[0x04] = 0x0
-            if not self.stall:
-                self.outbox = self.device([int.from_bytes(row.tobytes(), 'little') for row in src])
-                self.regs[0x04] = 0x2
-                self._deliver()
-        if offset == 0x58:  # S2MM_LENGTH: arm the receive side
-            self.regs[0x34] = 0x0
-            self._deliver()
-
-    def _deliver(self):
-        if self.outbox is None or 0x58 not in self.regs:
-            return
-        dst = MEMORY[self.regs[0x48] | self.regs.get(0x4C, 0) << 32]
-        assert self.regs[0x58] == dst.nbytes == len(self.outbox) * dst.shape[1], 'S2MM length must fit the answer'
-        for row, word in zip(dst, self.outbox):
-            row[:] = np.frombuffer(word.to_bytes(dst.shape[1], 'little'), np.uint8)
-        self.outbox = None
-        del self.regs[0x58]
-        self.regs[0x34] = 0x2
+        name = self.names[offset]
+        if name == 'CONTROL':
+            if value & CONTROL_ABORT:
+                self.fabric.abort()
+            elif value & CONTROL_START:
+                self.fabric.start()
+        elif name in ('OFFSET', 'GAIN'):
+            self.fabric.regs[name] = value
+        else:
+            raise AssertionError(f'write to read-only register {name}')
 
 
 class DefaultIP:
@@ -91,7 +126,6 @@ class DefaultIP:
             DefaultIP.drivers[vlnv] = cls
 
     def __init__(self, description):
-        self.description = description
         self._device = description['device']
 
     def read(self, offset):
@@ -99,6 +133,83 @@ class DefaultIP:
 
     def write(self, offset, value):
         self._device.write(offset, value)
+
+
+class _Channel:
+    """PYNQ's _SDMAChannel API over the mock fabric: MM2S feeds the microscope's image, S2MM takes the report."""
+
+    def __init__(self, dma, offset: int):
+        self.dma, self._offset = dma, offset
+        self.started = False
+        self.busy = False
+        self.buffer = None
+        self.start()
+
+    @property
+    def running(self):
+        return self.started
+
+    @property
+    def idle(self):
+        return self.started and not self.busy
+
+    @property
+    def error(self):
+        return False
+
+    def start(self):
+        self.started, self.busy, self.buffer = True, False, None
+
+    def stop(self):
+        self.started = False
+
+    def transfer(self, array, start=0, nbytes=0):
+        if not self.started:
+            raise RuntimeError('DMA channel not started')
+        if self.busy:
+            raise RuntimeError('DMA channel not idle')
+        assert array.physical_address in MEMORY, 'transfer of a buffer that was not allocated'
+        self.buffer, self.busy = array, True
+        if self._offset == 0:  # MM2S: the image streams into the microscope emulator at once
+            self.dma.fabric.load_image(np.asarray(array).reshape(-1))
+            self.busy = False
+
+    def wait(self):
+        if not self.started:
+            raise RuntimeError('DMA channel not started')
+        while not self.idle:
+            pass
+        self.buffer = None
+
+
+class DMA(DefaultIP):
+    """Mock of pynq.lib.dma.DMA in simple mode (its channel API; MM2S_DMACR's reset bit resets both channels)."""
+
+    bindto = [board_design.DMA_VLNV]
+
+    def __init__(self, description):
+        super().__init__(description)
+        self.description = description
+        self.fabric = description['device']
+        self.resets = 0
+        self.sendchannel = _Channel(self, 0x00)
+        self.recvchannel = _Channel(self, 0x30)
+        self.fabric.on_report = self._report
+
+    def _report(self, words):
+        ch = self.recvchannel
+        if ch.started and ch.busy:
+            ch.buffer[:] = np.asarray(words, np.uint64).reshape(ch.buffer.shape)
+            ch.busy = False
+
+    def read(self, offset):
+        return 0  # the reset bit clears at once
+
+    def write(self, offset, value):
+        assert offset == 0x00 and value == 0x4, f'unexpected DMA register write 0x{value:x} to 0x{offset:x}'
+        self.resets += 1
+        for ch in (self.sendchannel, self.recvchannel):
+            ch.started, ch.busy, ch.buffer = False, False, None
 
 
 class DefaultHierarchy:
@@ -126,18 +237,35 @@ class Overlay:
 
 
 def install(monkeypatch) -> types.ModuleType:
-    """Make `import pynq` return this module for one test (and forget host.pynq_overlay afterwards)."""
+    """Make `import pynq` (and pynq.lib.dma) return this module for one test; forget host.pynq_overlay afterwards."""
     module = sys.modules[__name__]
+    lib = types.ModuleType('pynq.lib')
+    dma = types.ModuleType('pynq.lib.dma')
+    dma.DMA = DMA
+    lib.dma = dma
     monkeypatch.setitem(sys.modules, 'pynq', module)
+    monkeypatch.setitem(sys.modules, 'pynq.lib', lib)
+    monkeypatch.setitem(sys.modules, 'pynq.lib.dma', dma)
     monkeypatch.delitem(sys.modules, 'host.pynq_overlay', raising=False)
     return module
 
 
-def design(bitfile: str, device, in_bits: int, out_bits: int) -> MockAxiDma:
-    """Register a bitstream holding the `actor` hierarchy (AXI DMA + core); returns the DMA's register model."""
-    dma = MockAxiDma(device)
-    params = {'c_m_axis_mm2s_tdata_width': str(in_bits), 'c_s_axis_s2mm_tdata_width': str(out_bits)}
+def board(bitfile: str, actor, sequencer_parameters: dict | None = None) -> MockFabric:
+    """Register a bitstream with the hierarchy of hls.board_design (its addressable IPs, their VLNVs and parameters),
+    backed by a MockFabric scanning with `actor` (hls.reference.ReferenceActor). Returns the fabric."""
+    from hls.sequencer_model import SequencerConfig
+
+    cfg = SequencerConfig(actor.contract.geometry)
+    params = sequencer_parameters or cfg.verilog_parameters(actor.contract)
+    design = board_design.design(params, cfg.geometry.image_size)
+    fabric = MockFabric(actor, cfg)
+    devices = {'dma': fabric, 'sequencer': MockSequencerRegisters(fabric)}
     Overlay.designs[bitfile] = {
-        'actor': {'ip': {'axi_dma': {'type': 'xilinx.com:ip:axi_dma:7.1', 'parameters': params, 'device': dma}}}
+        board_design.HIERARCHY: {
+            'ip': {
+                c.name: {'type': c.vlnv, 'parameters': {k: str(v) for k, v in c.config.items()}, 'device': devices[c.name]}
+                for c in design.addressable
+            }
+        }
     }
-    return dma
+    return fabric

@@ -71,21 +71,25 @@ def test_yosys_stat_parsing_counts_luts_srls_ffs_dsps_brams():
     from hls.build_rtl import count_resources
 
     stat = '    27473 cells\n     3016   CARRY4\n       24   DSP48E1\n     2966   FDRE\n       48   FDSE\n     7814   LUT2\n' \
-           '      245   INV\n     1580   LUT6\n        2   RAMB18E1\n        1   RAMB36E1\n      165   SRL16E\n'  # fmt: skip
+           '      245   INV\n     1580   LUT6\n        2   RAMB18E1\n        1   RAMB36E1\n      165   SRL16E\n' \
+           '       16   RAM32M\n'  # fmt: skip
     r = count_resources(stat)
-    assert (r['LUT'], r['FF'], r['DSP'], r['BRAM36']) == (7814 + 1580 + 165, 3014, 24, 2.0)
+    assert (r['LUT'], r['FF'], r['DSP'], r['BRAM36']) == (7814 + 1580 + 165 + 16, 3014, 24, 2.0)
 
 
 def test_make_rtl_writes_verilog_and_a_yosys_count_that_fits(tmp_path):
-    """`make rtl` end to end on the committed actor, in a temporary folder (the WebAssembly Yosys must reach it)."""
+    """`make rtl` end to end on the committed actor (one Yosys run: the core, tables in LUTs), in a temporary folder."""
     import json
 
     from hls.build_rtl import main
 
     actor = Path(__file__).resolve().parents[1] / 'hls' / 'actors' / 'default'
-    assert main(['--actor', str(actor), '--out', str(tmp_path / 'rtl')]) == 0
-    core = json.loads((tmp_path / 'rtl' / 'core.json').read_text())
-    res = json.loads((tmp_path / 'rtl' / 'resources.json').read_text())
-    assert core['inputs'] == 22 + 2 * 16 and core['outputs'] == 2 + 2 * 16 and 1 < core['latency_cycles'] <= 100
-    assert (tmp_path / 'rtl' / 'src' / 'actor_core.v').exists()
-    assert 0 < res['LUT'] < 0.5 * 53200 and res['DSP'] > 0  # fits the XC7Z020 at under half its LUTs
+    out = tmp_path / 'rtl'
+    assert main(['--actor', str(actor), '--out', str(out), '--tops', 'actor_core', '--tables', 'lut']) == 0
+    core = json.loads((out / 'core.json').read_text())
+    res = json.loads((out / 'resources.json').read_text())['actor_core']['lut']
+    assert core['inputs'] == 22 + 2 * 16 and core['outputs'] == 2 + 2 * 16
+    assert core['latency_cycles'] == core['pipeline_stages'] + 1 == len(core['stage_delays']) + 1
+    assert core['worst_stage_ns'] <= core['clock_period_ns']
+    assert (out / 'da4ml' / 'src' / 'actor_core.v').exists()
+    assert 0 < res['LUT'] < 0.5 * 53200 and res['DSP'] > 0 and res['BRAM36'] == 0  # tables in LUTs, under half the chip

@@ -1,5 +1,6 @@
-"""Actor backends: the float actor scans like the training code; the integer backends (reference, rtl-sim, the PYNQ
-driver on a mock DMA) choose identical paths, integer for integer."""
+"""Actor backends: the float actor scans like the training code; the per-decision integer backends (reference, rtl-sim)
+choose identical paths, integer for integer; the PYNQ driver on a mock board (tests/mock_pynq.py) records exactly what
+the sequencer model scans, times out and recovers."""
 
 from __future__ import annotations
 
@@ -47,43 +48,27 @@ needs_quantized_actor = pytest.mark.skipif(
 )
 
 
-def core_device(contract, reference):
-    """The simulated actor core behind the mock DMA, wired as the block design wires it: the MM2S word's top bit is
-    TUSER, the rest TDATA; then the contract's unpacking, one reference step, the contract's packing."""
-    top = contract.tdata_in_bits - 1
-
-    def device(words):
-        beats = [(w & ~(1 << top), w >> top & 1, 1) for w in words]
-        obs_q, first = contract.unpack_decision(beats)
-        return [contract.pack_direction(reference.step(np.asarray(obs_q, np.int64), first=first))]
-
-    return device
-
-
 @pytest.fixture
 def board(monkeypatch):
-    """A mock PYNQ board holding actor.bit: returns the DMA register model."""
-    from hls.contract import ActorContract
+    """A mock PYNQ board holding actor.bit (hls.board_design's hierarchy, the sequencer model behind it)."""
     from hls.reference import ReferenceActor
 
     mock_pynq.install(monkeypatch)
-    contract = ActorContract.from_json(ACTOR_DIR / 'contract.json')
-    widths = contract.tdata_in_bits, contract.tdata_out_bits
-    return mock_pynq.design('actor.bit', core_device(contract, ReferenceActor.from_file(ACTOR_DIR)), *widths)
+    return mock_pynq.board('actor.bit', ReferenceActor.from_file(ACTOR_DIR))
 
 
 @needs_quantized_actor
-def test_integer_backends_choose_identical_paths(board):
+def test_integer_backends_choose_identical_paths():
     images = smooth_images(4, seed=3)
     images[3] = np.where(images[3] > 0, 1.0, -1.0)  # saturated probe values
-    backends = ['reference', 'pynq']
+    backends = ['reference']
     try:
         import host.actor_rtl_sim  # noqa: F401
 
         backends.append('rtl-sim')
     except ImportError:
         pass
-    scans = {b: scan_all(make_actor(b, ACTOR_DIR, overlay='actor.bit'), images) for b in backends}
+    scans = {b: scan_all(make_actor(b, ACTOR_DIR), images) for b in backends}
     ref = scans['reference']
     assert all(s['actions_q'].shape == (DEFAULT_GEOMETRY.segments, 2) for s in ref)
     assert len({s['actions_q'].tobytes() for s in ref}) == len(images)  # the paths depend on the images
@@ -94,28 +79,62 @@ def test_integer_backends_choose_identical_paths(board):
 
 
 @needs_quantized_actor
-def test_reference_backend_resets_state_each_scan():
-    actor = make_actor('reference', ACTOR_DIR)
-    image = smooth_images(1)
-    first = scan_all(actor, np.repeat(image, 2, axis=0))
-    assert np.array_equal(first[0]['actions_q'], first[1]['actions_q'])
+def test_fabric_backend_records_what_the_sequencer_scanned(board):
+    """The pynq backend on the mock board: the scan record rebuilt from the report words equals the sequencer model's
+    scan of the same raw image (decisions, positions, observations, values)."""
+    from hls.contract import DetectorCalibration
+    from hls.reference import ReferenceActor
+    from hls.sequencer_model import SequencerConfig, run_scans
+
+    images = smooth_images(3, seed=4)
+    cal = DetectorCalibration.spanning(-3000, 9000)
+    actor = make_actor('pynq', ACTOR_DIR, overlay='actor.bit', calibration=cal)
+    scans = scan_all(actor, images)
+    cfg = SequencerConfig(DEFAULT_GEOMETRY)
+    want = run_scans(ReferenceActor.from_file(ACTOR_DIR), cal.raw(images), cal, cfg)
+    got = {k: np.stack([s[k] for s in scans]) for k in scans[0]}
+    assert np.array_equal(got['actions_q'], want['actions'])
+    assert np.array_equal(got['positions'], (want['positions'] / 2.0**cfg.position_frac).astype(np.float32))
+    assert np.array_equal(got['observations'], actor.contract.input.to_float(want['observations']))
+    assert np.array_equal(got['values'], cal.feature(want['raw']).astype(np.float32))
+    assert board.starts == 3 and board.regs['OFFSET'] == cal.offset & 0xFFFF and board.regs['GAIN'] == cal.gain
 
 
 @needs_quantized_actor
-def test_pynq_driver_validates_and_times_out(board):
+def test_pynq_driver_validates_times_out_and_recovers(board):
     from host.pynq_overlay import DeviceTimeout
 
     actor = make_actor('pynq', ACTOR_DIR, overlay='actor.bit', timeout_s=0.05)
-    dma = actor.core.__self__.actor.axi_dma
-    with pytest.raises(ValueError, match='positive'):
-        dma.timeout_s = -1
-    actor.reset()
-    actor.step(np.zeros(DEFAULT_GEOMETRY.probes_per_segment + 2))
+    hierarchy = actor.overlay.scan
+    with pytest.raises(ValueError, match='offset must be'):
+        hierarchy.sequencer.offset = 40000
+    with pytest.raises(ValueError, match='gain must be'):
+        hierarchy.sequencer.gain = -1
+    images = smooth_images(2)
+    scan_all(actor, images[:1])
     board.stall = True
-    with pytest.raises(DeviceTimeout, match='did not answer within 0.05 s'):
-        actor.step(np.zeros(DEFAULT_GEOMETRY.probes_per_segment + 2))
-    mock_pynq.design('narrow.bit', None, 64, 32)
-    with pytest.raises(ActorError, match='rebuild the bitstream'):
-        make_actor('pynq', ACTOR_DIR, overlay='narrow.bit')
+    with pytest.raises(DeviceTimeout, match='did not finish within 0.05 s'):
+        scan_all(actor, images[1:])
+    assert board.aborts == 1 and hierarchy.dma.resets == 1 and not board.busy
+    board.stall = False
+    assert scan_all(actor, images[1:])[0]['actions_q'].shape == (DEFAULT_GEOMETRY.segments, 2)  # scanning again
+    with pytest.raises(ActorError, match='fabric'):
+        make_actor('pynq', ACTOR_DIR, overlay='actor.bit').acquire(SimulatedMicroscope(images, dose=10.0), DEFAULT_GEOMETRY)
     with pytest.raises(ActorError, match='not found'):
         make_actor('pynq', ACTOR_DIR, overlay='missing.bit')
+
+
+@needs_quantized_actor
+def test_pynq_driver_refuses_a_bitstream_for_another_geometry(monkeypatch):
+    from dataclasses import replace
+
+    from hls.contract import ActorContract
+    from hls.reference import ReferenceActor
+
+    mock_pynq.install(monkeypatch)
+    ref = ReferenceActor.from_file(ACTOR_DIR)
+    ref.contract = replace(ref.contract, geometry=replace(DEFAULT_GEOMETRY, segments=12))
+    mock_pynq.board('other.bit', ref)
+    assert ActorContract.from_json(ACTOR_DIR / 'contract.json').geometry.segments != 12
+    with pytest.raises(ActorError, match='rebuild the bitstream'):
+        make_actor('pynq', ACTOR_DIR, overlay='other.bit')

@@ -75,3 +75,29 @@ def test_every_gate_matrix_carries_the_bit_pruning_penalty():
             layer = model.get_layer(f'{gate}_{part}')
             assert layer.enable_ebops and float(keras.ops.convert_to_numpy(layer.ebops)) > 0, layer.name
     assert len(model.losses) > 0
+
+
+def test_export_writes_an_actor_folder_the_reference_runs(tmp_path):
+    """hls.export on a small fresh cell, calibrated on given observations (it scans nothing itself): the folder loads
+    and the integer reference equals the cell on the calibration inputs."""
+    import hgq  # noqa: F401
+    import keras
+
+    from hls.contract import C_FORMAT, H_FORMAT, ActorContract
+    from hls.export import calibration_inputs, export
+    from hls.quantized_actor import build_quantized_actor
+    from hls.reference import ReferenceActor
+
+    keras.utils.set_random_seed(0)
+    contract = ActorContract(units=4, state_formats={'h': vars(H_FORMAT), 'c': vars(C_FORMAT)})
+    model = build_quantized_actor(contract, 4, H_FORMAT, C_FORMAT)
+    obs = contract.input.to_float(np.random.default_rng(0).integers(-256, 256, (3, 20, contract.obs_dim)))
+    export(model, contract, tmp_path, obs)
+    ref = ReferenceActor.from_file(tmp_path)
+    x = calibration_inputs(model, contract, obs)
+    ints = [contract.input.quantize(x[0]), H_FORMAT.quantize(x[1]), C_FORMAT.quantize(x[2])]
+    action, h, c = ref.cell(*ints)
+    kv, kh, kc = (np.asarray(a, np.float64) for a in model([f.to_float(q).astype(np.float32) for f, q in
+                                                             zip((contract.input, H_FORMAT, C_FORMAT), ints)]))  # fmt: skip
+    assert np.array_equal(action, contract.output.quantize(kv)) and np.array_equal(h, H_FORMAT.quantize(kh))
+    assert np.array_equal(c, C_FORMAT.quantize(kc))

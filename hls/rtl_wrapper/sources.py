@@ -1,12 +1,14 @@
-"""Verilog sources of the AXI-Stream actor (hand-written wrapper + da4ml core + generated port glue) for simulation.
+"""Verilog sources of the actor core and the modules around it, for the simulators, Yosys and Vivado.
 
-    prepare(actor_dir, out) -> RtlSources
+    prepare(actor_dir, out, top='actor_axis' | 'scan_sequencer_axi') -> RtlSources
 
-The da4ml core takes its inputs packed with the traced fixed-point formats (kif) of each element, which can differ
-from the wire formats of hls/contract.py (e.g. one more fractional bit). `actor_core_io.v`, generated here, maps the
-contract's words (obs, h, c in, action, h', c' out) onto the core's packed ports by shifts and sign extension, so
-the hand-written `actor_axis.v` only needs the widths. Table memory files are referenced by absolute path so the
-simulators can run from any folder; the `rom_style` attribute (a synthesis hint Icarus 11 cannot parse) is dropped.
+The da4ml core (`actor_core`, pipelined by hls.timing so that no stage's estimated critical path exceeds the clock period)
+takes its inputs packed with the traced fixed-point formats (kif) of each element, which can differ from the wire formats
+of hls/contract.py (e.g. one more fractional bit). `actor_core_io.v`, generated here, maps the contract's words (obs,
+h, c in, action, h', c' out) onto the core's packed ports by shifts and sign extension, so the hand-written wrappers only
+need the widths. Table memory files are referenced by absolute path so the simulators can run from any folder. The
+tables' `rom_style` attribute (da4ml asks for LUTs) stays for synthesis; Icarus 11 cannot parse it, so `icarus=True`
+drops it from a copy.
 """
 
 from __future__ import annotations
@@ -19,15 +21,28 @@ from pathlib import Path
 from hls.contract import ActorContract, FixedPoint
 from hls.export import missing_actor_file
 
-WRAPPER = Path(__file__).with_name('actor_axis.v')
+HERE = Path(__file__).parent
+PERIOD_NS = 10.0
+"""the board's clock (FCLK_CLK0, 100 MHz): the core is cut into stages that fit it (hls.timing)"""
+SEQUENCER_MODULES = ['direction_step.v', 'probe_calibration.v', 'position_feature.v', 'word_fifo.v', 'scan_sequencer.v']
+TOPS = {
+    'actor_axis': ['actor_axis.v'],
+    'scan_sequencer_axi': ['actor_axis.v', *SEQUENCER_MODULES, 'scan_sequencer_axi.v'],
+}
+EMULATOR = HERE / 'microscope_emulator.v'
 TOP = 'actor_axis'
 
 
 @dataclass(frozen=True)
 class RtlSources:
     files: list[Path]
+    """every Verilog file, the top's last"""
     parameters: dict
+    """the top's parameters"""
     contract: ActorContract
+    top: str
+    core: dict
+    """the core's shape and pipeline (see `write_core`)"""
 
 
 def _formats(contract: ActorContract) -> list[FixedPoint]:
@@ -88,46 +103,85 @@ def _glue(contract: ActorContract, inp_kifs, out_kifs, n_in_bits: int, n_out_bit
     ])  # fmt: skip
 
 
-def prepare(actor_dir: str | Path, out: str | Path, latency_cutoff: float = 5.0) -> RtlSources:
-    """Generate the da4ml core of the actor in actor_dir (contract.json, comb_logic.json) and the glue into out."""
+def write_core(actor_dir: str | Path, out: str | Path, period_ns: float = PERIOD_NS) -> dict:
+    """da4ml's Verilog of the actor in actor_dir, cut into stages by hls.timing, written to out/src (actor_core.v,
+    static/*.v, memfiles/*.mem). Returns the core's description: widths, kifs, stages, latency, estimated stage delays."""
     from da4ml.codegen.rtl.rtl_model import RTLModel
     from da4ml.types import CombLogic
 
+    from hls import timing
+
+    logic = CombLogic.load(Path(actor_dir) / 'comb_logic.json')
+    pipe = timing.pipeline(logic, period_ns)
+    out = Path(out)
+    shutil.rmtree(out, ignore_errors=True)
+    RTLModel(pipe, 'actor_core', out, flavor='verilog', clock_period=period_ns, part_name='xc7z020clg400-1').write()
+    stages = timing.stage_delays(pipe)
+    return {
+        'top': 'actor_core',
+        'inputs': logic.shape[0],
+        'outputs': logic.shape[1],
+        'input_bits': int(sum(sum(k) for k in zip(*logic.inp_kifs))),
+        'output_bits': int(sum(sum(k) for k in zip(*logic.out_kifs))),
+        'input_kifs': [list(map(int, k)) for k in zip(*logic.inp_kifs)],
+        'output_kifs': [list(map(int, k)) for k in zip(*logic.out_kifs)],
+        'clock_period_ns': period_ns,
+        'stage_budget_ns': round(timing.stage_budget_ns(period_ns), 3),
+        'pipeline_stages': len(pipe.solutions),
+        'latency_cycles': len(pipe.solutions) + 1,  # a register before every stage, one after the last
+        'stage_delays': stages,
+        'worst_stage_ns': max(s['critical_path_ns'] for s in stages),
+        'da4ml_estimated_luts': round(logic.cost),
+    }
+
+
+def prepare(
+    actor_dir: str | Path, out: str | Path, top: str = TOP, icarus: bool = False, period_ns: float = PERIOD_NS
+) -> RtlSources:
+    """Generate the core of the actor in actor_dir (contract.json, comb_logic.json) and its glue into out; list the files
+    and parameters of `top` (see TOPS)."""
+    from hls.sequencer_model import SequencerConfig
+
+    if top not in TOPS:
+        raise ValueError(f'unknown top {top!r}: choose one of {", ".join(TOPS)}')
     actor_dir, out = Path(actor_dir).resolve(), Path(out).resolve()
     if message := missing_actor_file(actor_dir):
         raise FileNotFoundError(message)
     contract = ActorContract.from_json(actor_dir / 'contract.json')
+    from da4ml.types import CombLogic
+
     logic = CombLogic.load(actor_dir / 'comb_logic.json')
     gen = out / 'da4ml'
-    shutil.rmtree(gen, ignore_errors=True)
-    RTLModel(logic, 'actor_core', gen, flavor='verilog', latency_cutoff=latency_cutoff, clock_period=10).write()
-    sim = out / 'sim_src'
-    shutil.rmtree(sim, ignore_errors=True)
-    sim.mkdir(parents=True)
+    core = write_core(actor_dir, gen, period_ns)
+    src = out / ('src_icarus' if icarus else 'src')
+    shutil.rmtree(src, ignore_errors=True)
+    src.mkdir(parents=True)
     mem = (gen / 'src' / 'memfiles').resolve()
     files = []
     for f in sorted((gen / 'src').glob('actor_core*.v')) + sorted((gen / 'src' / 'static').glob('*.v')):
         if f.name == 'actor_core_wrapper.v':
             continue
         text = f.read_text().replace('"table_', f'"{mem}/table_')
-        text = re.sub(r'^\s*\(\* rom_style.*\*\)\s*$', '', text, flags=re.M)
-        (sim / f.name).write_text(text)
-        files.append(sim / f.name)
-    core = (gen / 'src' / 'actor_core.v').read_text()
-    registers = len(re.findall(r'^\s*\w+ <= ', core, re.M))
-    n_in = int(re.search(r'input \[(\d+):0\] model_inp', core).group(1)) + 1
-    n_out = int(re.search(r'output reg \[(\d+):0\] model_out', core).group(1)) + 1
+        if icarus:
+            text = re.sub(r'^\s*\(\* rom_style.*\*\)\s*$', '', text, flags=re.M)
+        (src / f.name).write_text(text)
+        files.append(src / f.name)
+    core_v = (gen / 'src' / 'actor_core.v').read_text()
+    n_in = int(re.search(r'input \[(\d+):0\] model_inp', core_v).group(1)) + 1
+    n_out = int(re.search(r'output reg \[(\d+):0\] model_out', core_v).group(1)) + 1
     inp_kifs, out_kifs = list(zip(*logic.inp_kifs)), list(zip(*logic.out_kifs))
-    (sim / 'actor_core_io.v').write_text(_glue(contract, inp_kifs, out_kifs, n_in, n_out))
-    files += [sim / 'actor_core_io.v', WRAPPER]
+    (src / 'actor_core_io.v').write_text(_glue(contract, inp_kifs, out_kifs, n_in, n_out))
+    files += [src / 'actor_core_io.v', *(HERE / name for name in TOPS[top])]
     h, c = FixedPoint(**contract.state_formats['h']), FixedPoint(**contract.state_formats['c'])
     params = {
         'OBS_BITS': contract.obs_dim * contract.input.bits,
         'H_BITS': contract.units * h.bits,
         'C_BITS': contract.units * c.bits,
         'ACT_BITS': 2 * contract.output.bits,
-        'CORE_CYCLES': registers + 1,
-        'TDATA_IN_BITS': contract.tdata_in_bits,
-        'TDATA_OUT_BITS': contract.tdata_out_bits,
+        'CORE_CYCLES': core['latency_cycles'],
     }
-    return RtlSources(files, params, contract)
+    if top == 'actor_axis':
+        params |= {'TDATA_IN_BITS': contract.tdata_in_bits, 'TDATA_OUT_BITS': contract.tdata_out_bits}
+    else:
+        params |= SequencerConfig(contract.geometry).verilog_parameters(contract)
+    return RtlSources(files, params, contract, top, core)

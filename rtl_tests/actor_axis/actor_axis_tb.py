@@ -1,8 +1,9 @@
-"""cocotb testbench of hls/rtl_wrapper/actor_axis.v (run through test_actor_axis.py, not directly).
+"""cocotb testbench of hls/rtl_wrapper/actor_axis.v, the per-decision core (run through test_actor_axis.py).
 
-Every output word is compared with hls.reference.ReferenceActor (integer equality). Environment variables set by
-the pytest launcher: ACTOR_DIR (the quantized actor folder), RTL_DECISIONS (decisions in the closed-loop scans),
-RTL_RESULT (a JSON file the scans test writes its numbers to).
+Every output word is compared with hls.reference.ReferenceActor (integer equality) and the differences are counted.
+Environment variables set by the pytest launcher: ACTOR_DIR (the quantized actor folder), CORE_CYCLES (the core's
+pipeline registers: the latency asserted here), RTL_DECISIONS (decisions in the closed-loop scans), RTL_RESULT (a
+JSON file the scans test writes its numbers to).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class TB:
         self.dut = dut
         self.ref = ReferenceActor.from_file(os.environ['ACTOR_DIR'])
         self.contract = self.ref.contract
+        self.core_cycles = int(os.environ['CORE_CYCLES'])
         self.source = AxiStreamSource(
             AxiStreamBus.from_prefix(dut, 's_axis'), dut.aclk, dut.aresetn, reset_active_level=False
         )
@@ -39,6 +41,7 @@ class TB:
             bus.log.setLevel(logging.WARNING)  # one INFO line per frame would dominate the run time
         self.cycle = 0
         self.accepted, self.emitted = [], []
+        self.decisions = self.mismatches = 0
         cocotb.start_soon(Clock(dut.aclk, PERIOD_NS, unit='ns').start())
         cocotb.start_soon(self._monitor())
 
@@ -60,35 +63,42 @@ class TB:
         self.dut.aresetn.value = 1
         await RisingEdge(self.dut.aclk)
 
-    def set_pauses(self, seed: int | None):
+    def set_pauses(self, seed: int | None, source: float = 0.4, sink: float = 0.5):
         """Random tvalid gaps and tready backpressure (seed None: none)."""
         if seed is None:
             self.source.clear_pause_generator()
             self.sink.clear_pause_generator()
             return
         rng = random.Random(seed)
-        self.source.set_pause_generator(iter(lambda: rng.random() < 0.4, None))
-        self.sink.set_pause_generator(iter(lambda: rng.random() < 0.5, None))
+        self.source.set_pause_generator(iter(lambda: rng.random() < source, None))
+        self.sink.set_pause_generator(iter(lambda: rng.random() < sink, None))
 
-    async def decide(self, obs_q, first: bool) -> np.ndarray:
-        """One decision through the wrapper; asserts it equals the reference and returns the output integers."""
-        ((tdata, tuser, tlast),) = self.contract.pack_decision(obs_q, first)
-        nbytes = self.contract.tdata_in_bits // 8
-        await self.source.send(AxiStreamFrame(tdata.to_bytes(nbytes, 'little'), tuser=tuser))
+    async def send(self, obs_q, first: bool) -> None:
+        ((tdata, tuser, _),) = self.contract.pack_decision(obs_q, first)
+        await self.source.send(AxiStreamFrame(tdata.to_bytes(self.contract.tdata_in_bits // 8, 'little'), tuser=tuser))
+
+    async def receive(self, expected) -> np.ndarray:
+        """The next output beat; counts it as a mismatch unless it equals `expected` (reference integers)."""
         frame = await self.sink.recv()
         out = self.contract.unpack_direction([int.from_bytes(bytes(frame.tdata), 'little')])
-        expected = self.ref.step(np.asarray(obs_q, np.int64), first=first)
-        assert np.array_equal(out, expected), f'RTL {out} != reference {expected} (first={first})'
+        self.decisions += 1
+        if not np.array_equal(out, expected):
+            self.mismatches += 1
+            self.dut._log.error('decision %d: RTL %s != reference %s', self.decisions, out, expected)
         return out
 
-    async def scan(self, image) -> int:
-        """A closed-loop scan: the RTL's directions drive the environment. Returns the number of decisions."""
+    async def decide(self, obs_q, first: bool) -> np.ndarray:
+        """One decision through the wrapper, compared with the reference; returns the RTL's output integers."""
+        await self.send(obs_q, first)
+        return await self.receive(self.ref.step(np.asarray(obs_q, np.int64), first=first))
+
+    async def scan(self, image) -> None:
+        """A closed-loop scan: the RTL's directions drive the environment."""
         env = ScanEnvironment(self.contract.geometry)
         obs = env.reset(image)
         for t in range(self.contract.geometry.segments):
             out = await self.decide(self.contract.encode_observation(obs), first=t == 0)
             obs = env.step(self.contract.decode_action(out).astype(np.float32))
-        return self.contract.geometry.segments
 
 
 def test_images(n: int) -> np.ndarray:
@@ -100,29 +110,58 @@ def test_images(n: int) -> np.ndarray:
 
 @cocotb.test()
 async def run_test_scans(dut):
-    """Back-to-back closed-loop scans of real test images (state reset by TUSER only), RTL_DECISIONS decisions."""
+    """Back-to-back closed-loop scans of held-out images (state reset by TUSER only), RTL_DECISIONS decisions."""
     tb = TB(dut)
     await tb.reset()
     decisions = int(os.environ.get('RTL_DECISIONS', '1000'))
     scans = -(-decisions // tb.contract.geometry.segments)
     images = test_images(min(scans, 1000))  # distinct held-out images, reused only beyond 1,000 scans
-    start, done = time.perf_counter(), 0
-    first_cycle = None
+    start = time.perf_counter()
     for k in range(scans):
-        done += await tb.scan(images[k % len(images)])
-        first_cycle = tb.accepted[0] if first_cycle is None else first_cycle
+        await tb.scan(images[k % len(images)])
     wall = time.perf_counter() - start
     latency = [o - a for a, o in zip(tb.accepted, tb.emitted)]
-    interval = np.diff(tb.accepted)
     result = {
-        'decisions': done, 'mismatches': 0, 'wall_s': round(wall, 2), 'decisions_per_s': round(done / wall, 1),
-        'latency_cycles': int(max(latency)), 'cycles_per_decision': round(float(np.mean(interval)), 2),
-        'clock_mhz': 1000 / PERIOD_NS,
+        'decisions': tb.decisions, 'mismatches': tb.mismatches, 'wall_s': round(wall, 2),
+        'decisions_per_s': round(tb.decisions / wall, 1), 'latency_cycles': int(max(latency)),
+        'cycles_per_decision': round(float(np.mean(np.diff(tb.accepted))), 2), 'clock_mhz': 1000 / PERIOD_NS,
     }  # fmt: skip
     dut._log.info('scans: %s', result)
-    assert len(tb.accepted) == len(tb.emitted) == done
     if os.environ.get('RTL_RESULT'):
         Path(os.environ['RTL_RESULT']).write_text(json.dumps(result))
+    assert tb.mismatches == 0, f'{tb.mismatches} of {tb.decisions} decisions differ from the reference'
+    assert len(tb.accepted) == len(tb.emitted) == tb.decisions == scans * tb.contract.geometry.segments
+    assert set(latency) == {tb.core_cycles + 1}, f'latency {set(latency)} cycles, expected {tb.core_cycles + 1}'
+
+
+@cocotb.test()
+async def run_test_queued(dut):
+    """Independent decisions queued back to back (the wrapper holds tready low while it computes), random tvalid gaps
+    and tready backpressure: every output in order, equal to the reference; with the sink always ready, each output
+    handshake comes CORE_CYCLES + 1 cycles after its input handshake and the next input is taken on the cycle after."""
+    tb = TB(dut)
+    await tb.reset()
+    rng = np.random.default_rng(3)
+    c = tb.contract
+    n = 60
+    obs = rng.integers(c.input.qmin, c.input.qmax + 1, (n, c.obs_dim))
+    first = rng.random(n) < 0.2
+    first[0] = True
+    expected = [tb.ref.step(o, first=bool(f)) for o, f in zip(obs, first)]
+    for pauses in (None, 4):
+        tb.set_pauses(pauses)
+        accepted, emitted = len(tb.accepted), len(tb.emitted)
+        for o, f in zip(obs, first):
+            await tb.send(o, bool(f))  # queued: send returns once the beat is in the source's queue
+        for e in expected:
+            await tb.receive(e)
+        latency = [o - a for a, o in zip(tb.accepted[accepted:], tb.emitted[emitted:])]
+        if pauses is None:
+            assert set(latency) == {tb.core_cycles + 1}, f'latency {set(latency)}, expected {tb.core_cycles + 1}'
+            assert set(np.diff(tb.accepted[accepted:])) == {tb.core_cycles + 2}
+        else:
+            assert min(latency) == tb.core_cycles + 1 and len(latency) == n
+    assert tb.mismatches == 0, f'{tb.mismatches} of {tb.decisions} decisions differ from the reference'
 
 
 @cocotb.test()
@@ -133,10 +172,10 @@ async def run_test_saturation(dut):
     lo, hi = tb.contract.input.qmin, tb.contract.input.qmax
     n = tb.contract.obs_dim
     alt = np.where(np.arange(n) % 2 == 0, hi, lo)
-    patterns = [np.full(n, hi), np.full(n, lo), alt, alt[::-1]]
-    for p in patterns:
+    for p in [np.full(n, hi), np.full(n, lo), alt, alt[::-1]]:
         for t in range(tb.contract.geometry.segments):
             await tb.decide(p, first=t == 0)
+    assert tb.mismatches == 0, f'{tb.mismatches} of {tb.decisions} decisions differ from the reference'
 
 
 @cocotb.test()
@@ -147,6 +186,7 @@ async def run_test_backpressure(dut):
     tb.set_pauses(seed=1)
     for image in test_images(3):
         await tb.scan(image)
+    assert tb.mismatches == 0, f'{tb.mismatches} of {tb.decisions} decisions differ from the reference'
     assert len(tb.accepted) == len(tb.emitted) == 3 * tb.contract.geometry.segments
 
 
@@ -161,8 +201,7 @@ async def run_test_reset_mid_scan(dut):
     for t in range(7):
         out = await tb.decide(tb.contract.encode_observation(obs), first=t == 0)
         obs = env.step(tb.contract.decode_action(out).astype(np.float32))
-    ((tdata, tuser, _),) = tb.contract.pack_decision(tb.contract.encode_observation(obs), False)
-    await tb.source.send(AxiStreamFrame(tdata.to_bytes(tb.contract.tdata_in_bits // 8, 'little'), tuser=tuser))
+    await tb.send(tb.contract.encode_observation(obs), False)
     await tb.source.wait()
     for _ in range(3):
         await RisingEdge(dut.aclk)
@@ -171,3 +210,4 @@ async def run_test_reset_mid_scan(dut):
     tb.sink.clear()
     assert dut.m_axis_tvalid.value == 0 and dut.s_axis_tready.value == 1
     await tb.scan(image)
+    assert tb.mismatches == 0, f'{tb.mismatches} of {tb.decisions} decisions differ from the reference'

@@ -1,6 +1,6 @@
 """Subprocess of host/actor_rtl_sim.py: build the wrapper + core and run the cocotb bridge (hls/rtl_wrapper/bridge_tb.py).
 
-python -m rtl_tests.bridge --actor DIR --simulator icarus --build DIR --port PORT
+python -m hls.rtl_wrapper.bridge --actor DIR --simulator icarus --build DIR --port PORT
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from rtl_tests.simulators import build, run
+from hls.simulators import build, run
 
 
 def main(argv=None) -> int:
@@ -20,11 +20,11 @@ def main(argv=None) -> int:
     p.add_argument('--port', type=int, required=True)
     args = p.parse_args(argv)
     try:
-        runner, _ = build(args.simulator, args.actor, args.build)
+        runner, sources = build(args.simulator, args.actor, args.build)
     except (RuntimeError, ValueError, FileNotFoundError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
-    run(runner, args.build, 'hls.rtl_wrapper.bridge_tb', {'RTL_BRIDGE_PORT': str(args.port)})
+    run(runner, sources.top, args.build, 'hls.rtl_wrapper.bridge_tb', extra_env={'RTL_BRIDGE_PORT': str(args.port)})
     return 0
 
 

@@ -1,0 +1,23 @@
+"""pytest launcher: the cocotb testbench microscope_emulator_tb.py under Icarus and Verilator (dwell 0 under Icarus)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hls.rtl_wrapper.sources import EMULATOR
+from hls.simulators import SIMULATORS, check_simulator, compile_sources, failures, run
+
+HERE = Path(__file__).parent
+
+
+@pytest.mark.parametrize('simulator, dwell', [(SIMULATORS[0], 0), *((sim, 3) for sim in SIMULATORS)])
+def test_microscope_emulator(simulator, dwell, tmp_path):
+    try:
+        check_simulator(simulator)
+    except RuntimeError as e:
+        pytest.skip(str(e))
+    top = 'microscope_emulator'
+    runner = compile_sources(simulator, [EMULATOR], top, {'IMAGE_SIZE': 8, 'DWELL_CYCLES': dwell}, tmp_path)
+    assert failures(run(runner, top, tmp_path, 'microscope_emulator_tb', HERE)) == []

@@ -1,0 +1,237 @@
+"""cocotb testbench of hls/rtl_wrapper/scan_sequencer_axi.v, the board's scan IP (run through test_scan_sequencer_axi.py).
+
+Every position word the scan coil receives and every report word the PS receives (raw sample, pixel, and the decision of
+its segment) is compared with hls.sequencer_model.run_scans, integer for integer. Environment variables set by the
+pytest launcher: ACTOR_DIR (the quantized actor folder), SEQ_SCANS (scans in run_test_scans), SEQ_RESULT (a JSON file
+for run_test_scans' counts and cycle measurements).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import time
+from pathlib import Path
+
+import cocotb
+import numpy as np
+from cocotb.clock import Clock
+from cocotb.triggers import RisingEdge
+from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiStreamBus, AxiStreamSink
+
+from hls.contract import CONTROL_ABORT, CONTROL_START, STATUS_BUSY, STATUS_DONE, DetectorCalibration, unpack_report
+from hls.contract import SEQUENCER_REGISTERS as REG
+from hls.reference import ReferenceActor
+from hls.sequencer_model import SequencerConfig, run_scans
+from rtl_tests.scan_side import Microscope, count_differences, first_difference
+
+PERIOD_NS = 10
+
+
+class TB:
+    def __init__(self, dut, seed: int = 0, outstanding: int = 1, dwell=(0, 0), stall: float = 0.0, report_stall=0.0):
+        self.dut = dut
+        self.ref = ReferenceActor.from_file(os.environ['ACTOR_DIR'])
+        self.contract = self.ref.contract
+        self.cfg = SequencerConfig(self.contract.geometry)
+        self.rng = random.Random(seed)
+        cocotb.start_soon(Clock(dut.aclk, PERIOD_NS, unit='ns').start())
+        self.axil = AxiLiteMaster(
+            AxiLiteBus.from_prefix(dut, 's_axi_control'), dut.aclk, dut.aresetn, reset_active_level=False
+        )
+        for bus in (self.axil.write_if, self.axil.read_if):
+            bus.log.setLevel(logging.WARNING)
+        self.report_stall = report_stall
+        self.report = None
+        self.scope = Microscope(dut, dut.aclk, dut.scan_aresetn, self.rng, outstanding, dwell, stall)
+
+    async def reset(self):
+        self.dut.aresetn.value = 0
+        for _ in range(3):
+            await RisingEdge(self.dut.aclk)
+        if self.report is None:  # the PS's DMA is reset with the scan side (the driver resets its DMA after an ABORT)
+            self.report = AxiStreamSink(
+                AxiStreamBus.from_prefix(self.dut, 'm_axis_report'), self.dut.aclk, self.dut.scan_aresetn,
+                reset_active_level=False,
+            )  # fmt: skip
+            self.report.log.setLevel(logging.WARNING)
+            if self.report_stall:
+                self.report.set_pause_generator(iter(lambda: self.rng.random() < self.report_stall, None))
+        self.dut.aresetn.value = 1
+        await RisingEdge(self.dut.aclk)
+
+    async def read(self, name: str) -> int:
+        return int.from_bytes(await self.axil.read(REG[name], 4), 'little')
+
+    async def write(self, name: str, value: int) -> None:
+        await self.axil.write(REG[name], (value & 0xFFFFFFFF).to_bytes(4, 'little'))
+
+    async def scan(self, raw_image: np.ndarray, calibration: DetectorCalibration) -> tuple[dict, dict]:
+        """One whole scan. Returns the model's scan and the mismatches counted against it: position words and report words
+        that differ (a missing or extra word counts as one), decisions (segments whose report words carry another action
+        than the model's)."""
+        expected = run_scans(self.ref, raw_image[None], calibration, self.cfg)
+        await self.write('OFFSET', calibration.offset)
+        await self.write('GAIN', calibration.gain)
+        self.scope.image = raw_image
+        first_word = len(self.scope.words)
+        await self.write('CONTROL', CONTROL_START)
+        frame = await self.report.recv()
+        while await self.read('STATUS') & STATUS_BUSY:
+            pass
+        status = await self.read('STATUS')
+        assert status == STATUS_DONE, f'STATUS 0x{status:x} after the last report word (expected DONE, not BUSY)'
+        got_pos = np.asarray(self.scope.words[first_word:], np.int64)
+        got_rep = np.frombuffer(bytes(frame.tdata), '<u8')
+        want_pos, want_rep = expected['position_words'][0], expected['reports'][0]
+        g = self.cfg.geometry
+        got_actions = unpack_report(got_rep)['action'][:: g.probes_per_segment] if len(got_rep) == g.probes else None
+        mismatches = {
+            'position_words': count_differences(got_pos, want_pos),
+            'report_words': count_differences(got_rep, want_rep),
+            'decisions': g.segments if got_actions is None else int(np.any(got_actions != expected['actions'][0], -1).sum()),
+        }
+        if any(mismatches.values()):
+            self.dut._log.error('mismatches %s: %s; %s', mismatches, first_difference('position word', got_pos, want_pos),
+                                first_difference('report word', got_rep, want_rep))  # fmt: skip
+        return expected, mismatches
+
+
+def add(total: dict, counts: dict) -> None:
+    for k, v in counts.items():
+        total[k] = total.get(k, 0) + v
+
+
+def test_images(n: int) -> np.ndarray:
+    from training.data import load_split
+
+    images = load_split('procedural', 'test')
+    return images[np.arange(n) % len(images)]
+
+
+def calibrations(rng: random.Random, n: int) -> list[DetectorCalibration]:
+    """Detector calibrations of a few kinds: the default, offset detectors, narrow and wide raw ranges."""
+    out = []
+    for k in range(n):
+        lo = rng.randint(-30000, 20000)
+        out.append(DetectorCalibration() if k == 0 else DetectorCalibration.spanning(lo, lo + rng.randint(200, 12000)))
+    return out
+
+
+def dead_times(scope: Microscope, first_sample: int, scans: int, segments: int, probes: int) -> tuple[list, list]:
+    """Per segment boundary: cycles from the last sample of a segment in to the next segment's first position taken
+    (0 when it was taken earlier), from the microscope's handshake log."""
+    dead = []
+    for s in range(scans):
+        for t in range(1, segments):
+            last_in = scope.det_cycles[first_sample + s * segments * probes + t * probes - 1]
+            first_out = scope.pos_cycles[first_sample + s * segments * probes + t * probes]
+            dead.append(max(first_out - last_in, 0))
+    return dead
+
+
+@cocotb.test()
+@cocotb.parametrize(seed=[1, 2, 3], outstanding=[1, 21])
+async def run_test_stalls(dut, seed: int, outstanding: int):
+    """Whole scans with random stalls on the position stream, random dwell on the detector stream and random backpressure
+    on the report stream; one beam (1) and a queueing scan coil (21)."""
+    tb = TB(dut, seed, outstanding=outstanding, dwell=(0, 6), stall=0.3, report_stall=0.3)
+    await tb.reset()
+    images = test_images(2 + seed)[-2:]
+    mismatches = {}
+    for image, cal in zip(images, calibrations(tb.rng, 2)):
+        add(mismatches, (await tb.scan(cal.raw(image), cal))[1])
+    assert not any(mismatches.values()), mismatches
+
+
+@cocotb.test()
+async def run_test_saturation(dut):
+    """Raw samples at the 16-bit extremes and a calibration that saturates the features: the model still agrees."""
+    tb = TB(dut, seed=7)
+    await tb.reset()
+    n = tb.cfg.geometry.image_size
+    rng = np.random.default_rng(7)
+    for raw, cal in [
+        (np.full((n, n), -32768), DetectorCalibration(offset=32767, gain=(1 << 24) - 1)),
+        (rng.choice([-32768, 32767], (n, n)), DetectorCalibration(offset=0, gain=1 << 12)),
+        (rng.integers(-32768, 32768, (n, n)), DetectorCalibration(offset=-5, gain=1 << 8)),
+    ]:
+        _, mismatches = await tb.scan(raw, cal)
+        assert not any(mismatches.values()), mismatches
+
+
+@cocotb.test()
+async def run_test_registers(dut):
+    """The register map: reset values, read-back, the geometry word; START is ignored while busy; ABORT stops a scan in
+    flight and a clean scan follows."""
+    tb = TB(dut, seed=5)
+    await tb.reset()
+    g = tb.cfg.geometry
+    assert await tb.read('STATUS') == 0
+    assert await tb.read('GAIN') == DetectorCalibration().gain and await tb.read('OFFSET') == 0
+    assert await tb.read('GEOMETRY') == g.segments << 24 | g.probes_per_segment << 16 | g.image_size
+    await tb.write('OFFSET', -1234)
+    assert await tb.read('OFFSET') == -1234 & 0xFFFFFFFF
+    cal = DetectorCalibration.spanning(-2000, 6000)
+    image = cal.raw(test_images(1)[0])
+    tb.scope.image = image
+    await tb.write('OFFSET', cal.offset)
+    await tb.write('GAIN', cal.gain)
+    await tb.write('CONTROL', CONTROL_START)
+    for _ in range(300):
+        await RisingEdge(dut.aclk)
+    assert await tb.read('STATUS') == STATUS_BUSY
+    await tb.write('CONTROL', CONTROL_START)  # ignored: busy
+    assert await tb.read('STATUS') == STATUS_BUSY
+    await tb.write('CONTROL', CONTROL_ABORT)
+    assert await tb.read('STATUS') == 0
+    for _ in range(20):
+        await RisingEdge(dut.aclk)
+    assert tb.report.empty()
+    tb.scope.words.clear()
+    scans = await tb.read('SCANS')
+    _, mismatches = await tb.scan(image, cal)
+    assert not any(mismatches.values()), mismatches
+    assert await tb.read('SCANS') == scans + 1
+
+
+@cocotb.test()
+async def run_test_scans(dut):
+    """SEQ_SCANS back-to-back scans of held-out images (one beam, fixed dwell, no stalls): every word compared, and the
+    cycle counts measured here and by the sequencer's own counters."""
+    dwell = int(os.environ.get('SEQ_DWELL', '0'))
+    tb = TB(dut, seed=11, dwell=(dwell, dwell))
+    await tb.reset()
+    scans = int(os.environ.get('SEQ_SCANS', '4'))
+    g = tb.cfg.geometry
+    images = test_images(scans)
+    cal = DetectorCalibration()
+    compared = {'scans': 0, 'decisions': 0, 'position_words': 0, 'report_words': 0}
+    mismatches = {'decisions': 0, 'position_words': 0, 'report_words': 0}
+    counters = {'scan_cycles': [], 'dead_cycles': [], 'decision_cycles': []}
+    start = time.perf_counter()
+    for image in images:
+        expected, counts = await tb.scan(cal.raw(image), cal)
+        add(mismatches, counts)
+        compared['scans'] += 1
+        compared['decisions'] += expected['actions'].shape[1]
+        compared['position_words'] += expected['position_words'].shape[1]
+        compared['report_words'] += expected['reports'].shape[1]
+        for name in counters:
+            counters[name].append(await tb.read(name.upper()))
+    wall = time.perf_counter() - start
+    dead = dead_times(tb.scope, 0, scans, g.segments, g.probes_per_segment)
+    result = {
+        'compared': compared, 'mismatches': mismatches, 'dwell_cycles': dwell, 'wall_s': round(wall, 2),
+        'scan_cycles': {'min': min(counters['scan_cycles']), 'max': max(counters['scan_cycles'])},
+        'dead_time_cycles': {'max': max(dead), 'mean': round(float(np.mean(dead)), 3)},
+        'decision_cycles': {'max': max(counters['decision_cycles']), 'min': min(counters['decision_cycles'])},
+        'clock_mhz': 1000 / PERIOD_NS,
+    }  # fmt: skip
+    dut._log.info('scans: %s', result)
+    if os.environ.get('SEQ_RESULT'):
+        Path(os.environ['SEQ_RESULT']).write_text(json.dumps(result))
+    assert not any(mismatches.values()), mismatches
+    assert max(dead) == max(counters['dead_cycles']), f'dead time: testbench {max(dead)}, sequencer {counters}'
