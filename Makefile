@@ -14,7 +14,7 @@ BACKEND ?= tensorflow
 SEED   ?= 0
 RUN    ?= runs/$(PRESET)-adaptive-seed$(SEED)
 CONFIG ?=
-CHECKPOINT ?= checkpoints/small
+CHECKPOINT ?= checkpoints/quality
 ACTOR  ?= hls/actors/default
 export TF_CPP_MIN_LOG_LEVEL := 2
 export OPENBLAS_NUM_THREADS ?= 1
@@ -61,6 +61,8 @@ bench-reliability: venv
 	$(PY) bench/reliability.py
 
 test: venv simulators
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -n 2 --timeout 900 -q
 
 test-fast: venv

@@ -29,7 +29,7 @@ def parse_variant(text: str) -> tuple[int, float]:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--variants', type=parse_variant, nargs='+', default=[(8, 1e-6), (16, 1e-6)])
-    p.add_argument('--checkpoint', type=Path, default=Path('checkpoints/small'))
+    p.add_argument('--checkpoint', type=Path, default=Path('checkpoints/quality'))
     p.add_argument('--images', type=int, default=500, help='held-out images for the scan MSE')
     p.add_argument('--distill-images', type=int, default=2048)
     p.add_argument('--rounds', type=int, default=4)

@@ -268,7 +268,7 @@ def main() -> None:
     p.add_argument('--scans', type=int, default=50, help='scans per backend for the end-to-end rate')
     p.add_argument('--backends', nargs='+', default=['reference', 'rtl-sim', 'scripted'])
     p.add_argument('--actor-dir', default=DEFAULT_ACTOR_DIR)
-    p.add_argument('--checkpoint', default='checkpoints/small')
+    p.add_argument('--checkpoint', default='checkpoints/quality')
     p.add_argument('--images', default='procedural', help='procedural or a .npy file')
     p.add_argument('--dwell-us', type=float, default=1.0)
     p.add_argument('--batch-sizes', type=int, nargs='+', default=[1, 4, 16, 32])

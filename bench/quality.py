@@ -35,7 +35,15 @@ sys.path.insert(0, str(ROOT))
 
 FIXED = ('spiral', 'serpentine', 'random_walk')
 # the paper's CRDPG alone at the same generator updates (no warm starts, no TD3): the first row of the ablation table
-PLAIN = dict(pretrain_iterations=0, clone_iterations=0, finetune_iterations=0, critic_warmup=0, twin_critics=False, target_noise=0.0, actor_delay=1)
+PLAIN = dict(
+    pretrain_iterations=0,
+    clone_iterations=0,
+    finetune_iterations=0,
+    critic_warmup=0,
+    twin_critics=False,
+    target_noise=0.0,
+    actor_delay=1,
+)
 BOOTSTRAP = 2000
 
 
@@ -72,7 +80,18 @@ class Runs:
 
     def _train(self, module: str, folder: Path, *args: str) -> None:
         resume = ['--resume'] if (folder / 'checkpoint').exists() else ['--preset', self.preset, *self._flags()]
-        cmd = [sys.executable, '-m', module, '--backend', self.backend, '--out', str(folder), '--no-progress', *resume, *args]
+        cmd = [
+            sys.executable,
+            '-m',
+            module,
+            '--backend',
+            self.backend,
+            '--out',
+            str(folder),
+            '--no-progress',
+            *resume,
+            *args,
+        ]
         print('+', ' '.join(cmd[1:]), flush=True)
         subprocess.run(cmd, check=True, cwd=ROOT)
 
@@ -85,7 +104,9 @@ class Runs:
                 self._train('training.train', self.folder('adaptive', seed), '--seed', str(seed))
         for seed in plain_seeds:
             if not self._complete('plain', seed):
-                flags = [x for k, v in {**PLAIN, 'iterations': self.cfg.generator_updates}.items() for x in (f'--{k}', str(v))]
+                flags = [
+                    x for k, v in {**PLAIN, 'iterations': self.cfg.generator_updates}.items() for x in (f'--{k}', str(v))
+                ]
                 self._train('training.train', self.folder('plain', seed), '--seed', str(seed), *flags)
         for seed in sorted({s for ss in fixed_seeds.values() for s in ss}):
             paths = [p for p, ss in fixed_seeds.items() if seed in ss and not self._complete(f'fixed-{p}', seed)]
@@ -94,7 +115,16 @@ class Runs:
             # the pretraining on the bank of paths is the same for every path of a seed: train it once, then fork
             first = self.folder(f'fixed-{paths[0]}', seed)
             if not (first / 'checkpoint').exists() and self.cfg.pretrain_iterations:
-                self._train('training.fixed_path', first, '--seed', str(seed), '--path', paths[0], '--stop-after', str(self.cfg.pretrain_iterations))
+                self._train(
+                    'training.fixed_path',
+                    first,
+                    '--seed',
+                    str(seed),
+                    '--path',
+                    paths[0],
+                    '--stop-after',
+                    str(self.cfg.pretrain_iterations),
+                )
                 for path in paths[1:]:
                     shutil.copytree(first, self.folder(f'fixed-{path}', seed))
             for path in paths:
@@ -128,7 +158,10 @@ def evaluate(runs: Runs, images, seeds, fixed_seeds, plain_seeds, label: str, vi
             'seeds': len(per_seed_scores),
             **facts,
         }
-        print(f'[{label}] {name:34s} MSE {methods[name]["mse"]:.5f}  PSNR {methods[name]["psnr"]:.2f}  SSIM {methods[name]["ssim"]:.3f}  seeds {len(per_seed_scores)}', flush=True)
+        print(
+            f'[{label}] {name:34s} MSE {methods[name]["mse"]:.5f}  PSNR {methods[name]["psnr"]:.2f}  SSIM {methods[name]["ssim"]:.3f}  seeds {len(per_seed_scores)}',
+            flush=True,
+        )
 
     adaptive, interpolated, random_dirs, off = [], [], [], []
     for seed in seeds:
@@ -142,13 +175,24 @@ def evaluate(runs: Runs, images, seeds, fixed_seeds, plain_seeds, label: str, vi
         random_dirs.append(score(complete(generator, rscans['partial_scan']), images))
         if seed == seeds[0]:
             shown['adaptive'] = (scans['positions'], scans['partial_scan'], complete(generator, scans['partial_scan'][:3]))
-    record('adaptive', adaptive, kind='adaptive actor + its generator', off_image_fraction=float(np.mean(off)), off_image_fraction_per_seed=off)
+    record(
+        'adaptive',
+        adaptive,
+        kind='adaptive actor + its generator',
+        off_image_fraction=float(np.mean(off)),
+        off_image_fraction_per_seed=off,
+    )
     record('adaptive_interpolated', interpolated, kind='adaptive actor samples, linear interpolation')
     record('random_directions', random_dirs, kind='random directions per scan + the adaptive generator')
     for seed in plain_seeds:
         ckpt = runs.folder('plain', seed) / 'checkpoint'
         scans = actor_scans(checkpoint.load_actor(ckpt), images, g, views=views)
-        record('plain_crdpg', [score(complete(checkpoint.load_generator(ckpt), scans['partial_scan']), images)], kind="the paper's CRDPG alone, same generator updates", off_image_fraction=float(scans['off_image'].mean()))
+        record(
+            'plain_crdpg',
+            [score(complete(checkpoint.load_generator(ckpt), scans['partial_scan']), images)],
+            kind="the paper's CRDPG alone, same generator updates",
+            off_image_fraction=float(scans['off_image'].mean()),
+        )
     for path, path_seeds in fixed_seeds.items():
         scores, positions = [], None
         for seed in path_seeds:
@@ -158,8 +202,18 @@ def evaluate(runs: Runs, images, seeds, fixed_seeds, plain_seeds, label: str, vi
             completions = complete(checkpoint.load_generator(ckpt), fscans['partial_scan'])
             scores.append(score(completions, images))
         distinct = int(fscans['partial_scan'][0, ..., 1].sum())
-        record(f'fixed_{path}', scores, kind='fixed path + its own generator', distinct_pixels=distinct, off_image_fraction=float(fscans['off_image'].mean()))
-        record(f'fixed_{path}_interpolated', [score(interpolate(fscans['partial_scan']), images)], kind='fixed path, linear interpolation')
+        record(
+            f'fixed_{path}',
+            scores,
+            kind='fixed path + its own generator',
+            distinct_pixels=distinct,
+            off_image_fraction=float(fscans['off_image'].mean()),
+        )
+        record(
+            f'fixed_{path}_interpolated',
+            [score(interpolate(fscans['partial_scan']), images)],
+            kind='fixed path, linear interpolation',
+        )
         shown[f'fixed_{path}'] = (fscans['positions'], fscans['partial_scan'], completions[:3])
     flat = np.broadcast_to(images.mean(axis=(1, 2), keepdims=True), images.shape)
     record('flat_true_mean', [score(flat, images)], kind="a flat image at each image's true mean (oracle floor)")
@@ -175,32 +229,42 @@ def evaluate(runs: Runs, images, seeds, fixed_seeds, plain_seeds, label: str, vi
         'best_fixed': best,
         'adaptive_over_best_fixed_mse': float(a.mean() / b.mean()),
         'adaptive_over_best_fixed_interval95': bootstrap_ratio(a, b, rng),
-        'adaptive_over_best_fixed_per_seed': {str(s): methods['adaptive']['mse_per_seed'][i] / best_per_seed.get(s, b.mean()) for i, s in enumerate(seeds)},
+        'adaptive_over_best_fixed_per_seed': {
+            str(s): methods['adaptive']['mse_per_seed'][i] / best_per_seed.get(s, b.mean()) for i, s in enumerate(seeds)
+        },
         'adaptive_win_rate': float(np.mean(a < b)),
         'adaptive_over_random_directions_mse': float(a.mean() / per_image['random_directions'].mean()),
         'headroom_per_image_best_fixed_over_best_fixed': float(per_image_best.mean() / b.mean()),
         'headroom_interval95': bootstrap_ratio(per_image_best, b, rng),
         'off_image_fraction': methods['adaptive']['off_image_fraction'],
-        'below_flat_floor': {n: m['mse'] < methods['flat_true_mean']['mse'] for n, m in methods.items() if n != 'flat_true_mean'},
+        'below_flat_floor': {
+            n: m['mse'] < methods['flat_true_mean']['mse'] for n, m in methods.items() if n != 'flat_true_mean'
+        },
     }
     return result, shown
 
 
 def table(result: dict, title: str) -> list[str]:
-    lines = [f'### {title} ({result["n_images"]} images)', '', '| method | MSE (mean over seeds) | per seed | PSNR (dB) | SSIM |', '|---|---|---|---|---|']
+    lines = [
+        f'### {title} ({result["n_images"]} images)',
+        '',
+        '| method | MSE (mean over seeds) | per seed | PSNR (dB) | SSIM |',
+        '|---|---|---|---|---|',
+    ]
     for name, m in sorted(result['methods'].items(), key=lambda kv: kv[1]['mse']):
         seeds = ', '.join(f'{v:.5f}' for v in m['mse_per_seed']) if m['seeds'] > 1 else ''
-        lines.append(f"| {name} | {m['mse']:.5f} | {seeds} | {m['psnr']:.2f} | {m['ssim']:.3f} |")
+        lines.append(f'| {name} | {m["mse"]:.5f} | {seeds} | {m["psnr"]:.2f} | {m["ssim"]:.3f} |')
     lo, hi = result['adaptive_over_best_fixed_interval95']
     hlo, hhi = result['headroom_interval95']
     per_seed = ', '.join(f'{v:.3f}' for v in result['adaptive_over_best_fixed_per_seed'].values())
     lines += [
         '',
-        f"adaptive / best fixed ({result['best_fixed']}) MSE = **{result['adaptive_over_best_fixed_mse']:.3f}** (95 % interval {lo:.3f}-{hi:.3f}; per seed {per_seed}); "
-        f"adaptive wins on {100 * result['adaptive_win_rate']:.1f} % of the images; adaptive / random directions = {result['adaptive_over_random_directions_mse']:.3f}; "
-        f"probes off the image: {100 * result['off_image_fraction']:.2f} %.",
-        f"headroom: per-image best fixed path / best single fixed path = {result['headroom_per_image_best_fixed_over_best_fixed']:.3f} ({hlo:.3f}-{hhi:.3f}).",
-        'below the flat-mean floor: ' + ', '.join(f'{n} {"yes" if v else "**NO**"}' for n, v in result['below_flat_floor'].items()),
+        f'adaptive / best fixed ({result["best_fixed"]}) MSE = **{result["adaptive_over_best_fixed_mse"]:.3f}** (95 % interval {lo:.3f}-{hi:.3f}; per seed {per_seed}); '
+        f'adaptive wins on {100 * result["adaptive_win_rate"]:.1f} % of the images; adaptive / random directions = {result["adaptive_over_random_directions_mse"]:.3f}; '
+        f'probes off the image: {100 * result["off_image_fraction"]:.2f} %.',
+        f'headroom: per-image best fixed path / best single fixed path = {result["headroom_per_image_best_fixed_over_best_fixed"]:.3f} ({hlo:.3f}-{hhi:.3f}).',
+        'below the flat-mean floor: '
+        + ', '.join(f'{n} {"yes" if v else "**NO**"}' for n, v in result['below_flat_floor'].items()),
         '',
     ]
     return lines
@@ -209,13 +273,26 @@ def table(result: dict, title: str) -> list[str]:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--preset', default='quality')
-    p.add_argument('--backend', default='tensorflow', choices=['tensorflow', 'jax'], help='backend of any training still needed')
-    p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2], help='training seeds of the adaptive system and the fixed paths')
-    p.add_argument('--random-walk-seeds', type=int, nargs='+', default=[0], help='training seeds of the random walk (clearly the weakest path)')
+    p.add_argument(
+        '--backend', default='tensorflow', choices=['tensorflow', 'jax'], help='backend of any training still needed'
+    )
+    p.add_argument(
+        '--seeds', type=int, nargs='+', default=[0, 1, 2], help='training seeds of the adaptive system and the fixed paths'
+    )
+    p.add_argument(
+        '--random-walk-seeds',
+        type=int,
+        nargs='+',
+        default=[0],
+        help='training seeds of the random walk (clearly the weakest path)',
+    )
     p.add_argument('--plain-seeds', type=int, nargs='*', default=[0], help="seeds of the paper's CRDPG alone (ablation row)")
     p.add_argument('--runs', default='runs', help='folder of training runs (reused when complete and of this configuration)')
     p.add_argument('--n-test', type=int, default=1000, help='held-out images to evaluate')
-    p.add_argument('--dataset', help="evaluate the trained runs on other images (a .npy of 96x96 crops or microscopy files): all of them")
+    p.add_argument(
+        '--dataset',
+        help='evaluate the trained runs on other images (a .npy of 96x96 crops or microscopy files): all of them',
+    )
     p.add_argument('--out', default='bench/results')
     args = p.parse_args(argv)
 
@@ -245,7 +322,7 @@ def main(argv=None) -> int:
         shown = shown or (images, s)
     test = sets['test']
     views = detector_views(cfg, np.random.default_rng(1), len(test))  # the calibration errors of training
-    miscal, _ = evaluate(runs, test, args.seeds, fixed_seeds, [], 'test, miscalibrated detector')
+    miscal, _ = evaluate(runs, test, args.seeds, fixed_seeds, [], 'test, miscalibrated detector', views)
     results['test_miscalibrated'] = miscal
     summary = {
         'dataset': args.dataset or cfg.dataset,
@@ -265,11 +342,16 @@ def main(argv=None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     suffix = '' if not args.dataset else f'-{Path(args.dataset).stem}'
     (out / f'quality{suffix}.json').write_text(json.dumps(summary, indent=2))
-    lines = [f'# Quality at equal dose ({cfg.geometry.probes} probes, 1/{1 / cfg.geometry.coverage:.2f} of the pixels), preset {args.preset}, data {summary["dataset"]}', '']
+    lines = [
+        f'# Quality at equal dose ({cfg.geometry.probes} probes, 1/{1 / cfg.geometry.coverage:.2f} of the pixels), preset {args.preset}, data {summary["dataset"]}',
+        '',
+    ]
     lines += table(results['test'], 'held-out test images')
     if 'test_unseen' in results:
         lines += table(results['test_unseen'], 'unseen family (settings training never saw)')
-    lines += table(results['test_miscalibrated'], 'held-out test images, detector miscalibrated as in training (gain, offset per image)')
+    lines += table(
+        results['test_miscalibrated'], 'held-out test images, detector miscalibrated as in training (gain, offset per image)'
+    )
     (out / f'quality{suffix}.md').write_text('\n'.join(lines) + '\n')
     print('\n'.join(lines))
     if not args.dataset:
@@ -285,7 +367,10 @@ def main(argv=None) -> int:
         for kind in ['adaptive', *[f'fixed-{p}' for p in fixed_seeds], *(['plain'] if args.plain_seeds else [])]:
             with open(runs.folder(kind, 0) / 'learning_curve.csv', newline='') as f:
                 rows = [r for r in csv.DictReader(f) if r['generator_mse']]
-            curves[kind] = {'iteration': [int(r['iteration']) for r in rows], 'generator_mse': [float(r['generator_mse']) for r in rows]}
+            curves[kind] = {
+                'iteration': [int(r['iteration']) for r in rows],
+                'generator_mse': [float(r['generator_mse']) for r in rows],
+            }
         learning_curves(curves, out / 'learning_curves.png')
     return 0
 
@@ -306,11 +391,16 @@ def ablations(runs: Runs, results: dict, args, out: Path) -> None:
         'interval95': test['adaptive_over_best_fixed_interval95'], 'off_image_fraction': test['off_image_fraction'],
     })  # fmt: skip
     (out / 'quality_ablations.json').write_text(json.dumps({'best_fixed': test['best_fixed'], 'rows': rows}, indent=2))
-    lines = ['| lever | iterations | seeds | adaptive / best fixed | 95 % interval | probes off the image |', '|---|---|---|---|---|---|']
+    lines = [
+        '| lever | iterations | seeds | adaptive / best fixed | 95 % interval | probes off the image |',
+        '|---|---|---|---|---|---|',
+    ]
     for r in rows:
-        interval = '-' if r['interval95'] is None else f"{r['interval95'][0]:.3f}-{r['interval95'][1]:.3f}"
-        lines.append(f"| {r['lever']} | {r['iterations']} | {r['seeds']} | {r['ratio']:.3f} | {interval} | {100 * r['off_image_fraction']:.2f} % |")
-    (out / 'quality_ablations.md').write_text(f"Best fixed path: {test['best_fixed']}.\n\n" + '\n'.join(lines) + '\n')
+        interval = '-' if r['interval95'] is None else f'{r["interval95"][0]:.3f}-{r["interval95"][1]:.3f}'
+        lines.append(
+            f'| {r["lever"]} | {r["iterations"]} | {r["seeds"]} | {r["ratio"]:.3f} | {interval} | {100 * r["off_image_fraction"]:.2f} % |'
+        )
+    (out / 'quality_ablations.md').write_text(f'Best fixed path: {test["best_fixed"]}.\n\n' + '\n'.join(lines) + '\n')
 
 
 if __name__ == '__main__':

@@ -40,7 +40,11 @@ def device() -> tuple[str, str]:
     import tensorflow as tf
 
     gpus = tf.config.list_physical_devices('GPU')
-    return ('gpu', tf.config.experimental.get_device_details(gpus[0]).get('device_name', 'GPU')) if gpus else ('cpu', cpu_name())
+    return (
+        ('gpu', tf.config.experimental.get_device_details(gpus[0]).get('device_name', 'GPU'))
+        if gpus
+        else ('cpu', cpu_name())
+    )
 
 
 def cpu_name() -> str:
@@ -110,12 +114,21 @@ def table(result: dict) -> str:
         rows = result.get(kind, [])
         if not rows:
             continue
-        lines += [f'## {kind.upper()}: {rows[0]["device"]}', '', '| backend | preset | loop | it/s | first call (s) | x paper | completions/s at batch 1 / 32 / 256 |', '|---|---|---|---|---|---|---|']
+        lines += [
+            f'## {kind.upper()}: {rows[0]["device"]}',
+            '',
+            '| backend | preset | loop | it/s | first call (s) | x paper | completions/s at batch 1 / 32 / 256 |',
+            '|---|---|---|---|---|---|---|',
+        ]
         for r in rows:
             c = r['completions_per_second']
-            lines.append(f"| {r['backend']} | {r['preset']} | {r['loop']} | {r['iterations_per_second']:.2f} | {r['first_call_seconds']:.0f} | {r['speedup_vs_paper']:.2f} | {c['1']:.0f} / {c['32']:.0f} / {c['256']:.0f} |")
+            lines.append(
+                f'| {r["backend"]} | {r["preset"]} | {r["loop"]} | {r["iterations_per_second"]:.2f} | {r["first_call_seconds"]:.0f} | {r["speedup_vs_paper"]:.2f} | {c["1"]:.0f} / {c["32"]:.0f} / {c["256"]:.0f} |'
+            )
         for preset in ('small', 'paper'):
-            speed = {r['backend']: r['iterations_per_second'] for r in rows if r['preset'] == preset and r['loop'] == 'python'}
+            speed = {
+                r['backend']: r['iterations_per_second'] for r in rows if r['preset'] == preset and r['loop'] == 'python'
+            }
             if {'jax', 'tensorflow'} <= set(speed):
                 lines.append(f'\n{preset}: JAX / TensorFlow = {speed["jax"] / speed["tensorflow"]:.2f}')
         lines.append('')
@@ -152,7 +165,10 @@ def main(argv=None) -> int:
                     continue
                 rows.append(json.loads(line[7:]))
                 r = rows[-1]
-                print(f"{backend:10s} {preset:6s} {loop:6s} {r['iterations_per_second']:8.2f} it/s  first call {r['first_call_seconds']:.0f} s", flush=True)
+                print(
+                    f'{backend:10s} {preset:6s} {loop:6s} {r["iterations_per_second"]:8.2f} it/s  first call {r["first_call_seconds"]:.0f} s',
+                    flush=True,
+                )
                 kind = r['device_kind']  # written after every configuration: a run cut short keeps what it measured
                 result[kind] = rows
                 result[f'{kind}_load_average_1min_at_end'] = os.getloadavg()[0]  # other work on the machine slows these

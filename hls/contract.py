@@ -137,7 +137,7 @@ class ActorContract:
 
     def unpack_decision(self, beats) -> tuple[np.ndarray, bool]:
         """Inverse of pack_decision (what the core sees): (input integers, first flag)."""
-        (tdata, tuser, _), = beats
+        ((tdata, tuser, _),) = beats
         mask = (1 << self.input.bits) - 1
         words = [(int(tdata) >> (k * self.input.bits)) & mask for k in range(self.obs_dim)]
         return self.input.from_unsigned(words), bool(tuser & 1)

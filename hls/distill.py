@@ -5,7 +5,7 @@ observations with the teacher's directions (teacher state driven by the same obs
 Training unrolls the cell over the 20 decisions (BPTT); loss = MSE between the student's action and the teacher's unit
 direction. HGQ2's EBOPs regulariser (beta) prunes bits during training.
 
-    python -m hls.distill --checkpoint checkpoints/small --out hls/build/actor_q      # the committed default: H=16, beta 1e-6
+    python -m hls.distill --checkpoint checkpoints/quality --out hls/build/actor_q      # the committed default: H=16, beta 1e-6
 
 The committed default took 25 minutes with these defaults, sharing the 2-core CPU with two other distillations.
 """
@@ -33,7 +33,9 @@ def closed_loop(cell, images, geometry, views, teacher=None):
     from training.policy import closed_loop as scan
 
     n = len(images)
-    _, obs = scan(cell_step(cell), ops.convert_to_tensor(images), ops.convert_to_tensor(views), zero_state(cell, n), geometry)
+    _, obs = scan(
+        cell_step(cell), ops.convert_to_tensor(images), ops.convert_to_tensor(views), zero_state(cell, n), geometry
+    )
     labels = None
     if teacher is not None:
         v, _ = unroll(cell_step(teacher), obs, zero_state(teacher, n))
@@ -122,7 +124,7 @@ def distil(checkpoint: Path, units: int, n_images: int, rounds: int, epochs: int
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--checkpoint', type=Path, default=Path('checkpoints/small'))
+    p.add_argument('--checkpoint', type=Path, default=Path('checkpoints/quality'))
     p.add_argument('--out', type=Path, default=Path('hls/build/actor_q'))
     p.add_argument('--units', type=int, default=16, help='LSTM units H of the quantized cell')
     p.add_argument('--images', type=int, default=2048, help='training images scanned per DAgger round')
@@ -138,11 +140,16 @@ def main(argv=None) -> int:
         print(f'error: {e}', file=sys.stderr)
         return 2
     from hls.export import export
+    from training.checkpoint import load_config
+    from training.crdpg import detector_views
     from training.data import load_split
 
     student, contract, log = distil(args.checkpoint, args.units, args.images, args.rounds, args.epochs, args.beta)
-    calibration_images = load_split('procedural', 'train')[:256].astype(np.float32)
-    observations, _, _ = closed_loop(student, calibration_images, contract.geometry)
+    cfg = load_config(args.checkpoint)  # calibrate on the data set and detector views the run trained with
+    images = load_split(cfg.dataset, 'train', n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.data_seed)[:256]
+    observations, _ = closed_loop(
+        student, images, contract.geometry, detector_views(cfg, np.random.default_rng(1), len(images))
+    )
     export(student, contract, args.out, observations)
     (args.out / 'distill_log.json').write_text(json.dumps(log, indent=2))
     print(f'wrote {args.out}')

@@ -29,7 +29,11 @@ def reference_scans(actor: ReferenceActor, images: np.ndarray, keras_model=None)
         if keras_model is not None:
             floats = [contract.input.to_float(obs_q), actor.h_format.to_float(h0), actor.c_format.to_float(c0)]
             kv, kh, kc = (np.asarray(a, np.float64) for a in keras_model([np.float32(f) for f in floats]))
-            k_ints = [np.round(kv * 2.0**contract.output.frac), np.round(kh * 2.0**actor.h_format.frac), np.round(kc * 2.0**actor.c_format.frac)]
+            k_ints = [
+                np.round(kv * 2.0**contract.output.frac),
+                np.round(kh * 2.0**actor.h_format.frac),
+                np.round(kc * 2.0**actor.c_format.frac),
+            ]
             mismatches += sum(int(np.sum(k.astype(np.int64) != r)) for k, r in zip(k_ints, (action, h1, c1)))
         for key, v in zip(rec, (obs_q, action, h1, c1)):
             rec[key].append(v)

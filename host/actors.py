@@ -94,7 +94,7 @@ class FabricActor:
         if not hasattr(microscope, 'images') or getattr(microscope, 'dose', None) or getattr(microscope, 'jitter_px', 0):
             raise ActorError(
                 'the pynq backend scans in the fabric, whose microscope emulator holds a stored image: use the simulated '
-                'microscope without --dose and --jitter (a real instrument connects to the sequencer\'s streams instead)'
+                "microscope without --dose and --jitter (a real instrument connects to the sequencer's streams instead)"
             )
         meta = {'time_start': time.time(), **microscope.begin_scan()}
         raw_image = self.calibration.raw(microscope.images[microscope.image_id])
@@ -174,7 +174,7 @@ class ScriptedActor:
 def make_actor(
     backend: str,
     actor_dir: str | Path = DEFAULT_ACTOR_DIR,
-    checkpoint: str | Path = 'checkpoints/small',
+    checkpoint: str | Path = 'checkpoints/quality',
     overlay: str | None = None,
     timeout_s: float = 1.0,
     calibration=None,

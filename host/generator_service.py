@@ -1,8 +1,8 @@
 """Completion service: a separate process that completes partial scans with the trained generator (GPU workstation).
 
-    python -m host.generator_service --checkpoint checkpoints/small             # 127.0.0.1:5555
+    python -m host.generator_service --checkpoint checkpoints/quality             # 127.0.0.1:5555
     python -m host.keys keys/                                                   # once: CURVE keys for a board
-    python -m host.generator_service --bind 0.0.0.0 --keys keys/service --checkpoint checkpoints/small
+    python -m host.generator_service --bind 0.0.0.0 --keys keys/service --checkpoint checkpoints/quality
     python -m host.generator_service --completer interpolate                    # classical baseline, no TensorFlow
 
 ZeroMQ ROUTER socket, message schema in `host.schema`. Requests arriving together are batched (up to --max-batch,
@@ -183,7 +183,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
-        '--checkpoint', default='checkpoints/small', help='checkpoint folder with generator.keras (default %(default)s)'
+        '--checkpoint', default='checkpoints/quality', help='checkpoint folder with generator.keras (default %(default)s)'
     )
     p.add_argument(
         '--completer',

@@ -3,7 +3,7 @@
 On a PYNQ-Z2 board (actor core in the FPGA, generator service on a GPU workstation; keys from python -m host.keys):
     python host/run_scan.py --overlay actor.bit --server gpu-host:5555 --keys keys/board --scans 100
 On a workstation, against a simulated microscope:
-    python -m host.generator_service --completer interpolate &          # or --checkpoint checkpoints/small
+    python -m host.generator_service --completer interpolate &          # or --checkpoint checkpoints/quality
     python host/run_scan.py --microscope sim --actor reference --scans 20 --out scans/
 Later, finish scans that the service could not complete in time:
     python host/run_scan.py --complete-pending --out scans/
@@ -112,14 +112,14 @@ def parse_args(argv=None) -> argparse.Namespace:
         choices=BACKENDS,
         default=None,
         help='actor backend (default: pynq with --overlay, else reference): pynq = whole scans in the FPGA on the '
-        'board, rtl-sim = the core\'s RTL in a simulator, reference = bit-exact integer model, float = trained Keras '
+        "board, rtl-sim = the core's RTL in a simulator, reference = bit-exact integer model, float = trained Keras "
         'actor (needs TensorFlow), scripted = fixed turning path, no model',
     )
     g.add_argument('--overlay', default=None, help='bitstream (.bit, with its .hwh beside it) holding the actor core')
     g.add_argument(
         '--actor-dir', default=DEFAULT_ACTOR_DIR, help='quantized actor folder with contract.json (default %(default)s)'
     )
-    g.add_argument('--checkpoint', default='checkpoints/small', help='checkpoint folder for --actor float')
+    g.add_argument('--checkpoint', default='checkpoints/quality', help='checkpoint folder for --actor float')
     g.add_argument(
         '--device-timeout',
         type=cli.real(0, 3600, above=True),
@@ -127,10 +127,16 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='seconds to wait for one scan from the FPGA, in (0, 3600]',
     )
     g.add_argument(
-        '--detector-offset', type=cli.integer(-(2**15), 2**15 - 1), default=0, help='pynq: raw detector sample that maps to 0 (signed 16 bits)'
+        '--detector-offset',
+        type=cli.integer(-(2**15), 2**15 - 1),
+        default=0,
+        help='pynq: raw detector sample that maps to 0 (signed 16 bits)',
     )
     g.add_argument(
-        '--detector-gain', type=cli.real(0, 1, above=True), default=2.0**-14, help='pynq: feature units per raw count, in (0, 1] (24 fraction bits)'
+        '--detector-gain',
+        type=cli.real(0, 1, above=True),
+        default=2.0**-14,
+        help='pynq: feature units per raw count, in (0, 1] (24 fraction bits)',
     )
     g = p.add_argument_group('microscope')
     g.add_argument('--microscope', choices=('sim',), default='sim', help='sim: simulated microscope reading --images')

@@ -18,7 +18,6 @@ from model.geometry import ScanGeometry
 from model.observation import ACTION_DIM, obs_dim
 from model.specs import GeneratorSpec, RecurrentSpec
 
-
 GATES = (('i', 'sigmoid'), ('f', 'sigmoid'), ('g', 'tanh'), ('o', 'sigmoid'))
 
 

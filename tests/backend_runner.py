@@ -22,7 +22,13 @@ def run_in_backend(backend: str, code: str, timeout: int = 900, env: dict | None
             text=True,
             cwd=ROOT,
             timeout=timeout,
-            env={**os.environ, 'PYTHONPATH': str(ROOT), 'KERAS_BACKEND': backend, 'TF_CPP_MIN_LOG_LEVEL': '3', **(env or {})},
+            env={
+                **os.environ,
+                'PYTHONPATH': str(ROOT),
+                'KERAS_BACKEND': backend,
+                'TF_CPP_MIN_LOG_LEVEL': '3',
+                **(env or {}),
+            },
         )
         assert proc.returncode == 0, proc.stderr[-4000:]
         with np.load(out) as f:

@@ -264,7 +264,7 @@ def test_augment_numpy_equals_keras_for_all_sixteen_variants(backend):
 
     images = np.random.default_rng(0).random((16, 12, 12)).astype(np.float32)
     code = 'from keras import ops\nfrom training.augment import augment\n'
-    code += f'images = np.random.default_rng(0).random((16, 12, 12)).astype(np.float32)\n'
+    code += 'images = np.random.default_rng(0).random((16, 12, 12)).astype(np.float32)\n'
     code += "result['got'] = ops.convert_to_numpy(augment(ops.convert_to_tensor(images), np.arange(16)))\n"
     got = run_in_backend(backend, code)['got']
     variants = set()

@@ -42,7 +42,9 @@ def run_steps(trainer, steps, state=None, rng=None, data=None):
     start = int(ops.convert_to_numpy(state['step']))
     for step in range(start, start + steps):
         phase, _ = trainer.phase(step)
-        state, metrics = trainer.step_function(phase)(state, trainer.draws(rng, step, len(data)), ops.convert_to_tensor(data))
+        state, metrics = trainer.step_function(phase)(
+            state, trainer.draws(rng, step, len(data)), ops.convert_to_tensor(data)
+        )
     return state, rng, metrics
 
 
@@ -93,9 +95,13 @@ def test_iteration_fills_replay_learns_and_moves_targets_towards_live_networks()
     for key in before:
         if key.startswith('actor_target/'):  # target <- beta target + (1 - beta) live, live after this update
             live = after[key.replace('actor_target', 'actor')]
-            np.testing.assert_allclose(after[key], cfg.target_decay * before[key] + (1 - cfg.target_decay) * live, rtol=1e-5, atol=1e-7)
+            np.testing.assert_allclose(
+                after[key], cfg.target_decay * before[key] + (1 - cfg.target_decay) * live, rtol=1e-5, atol=1e-7
+            )
     for network in ('actor', 'critics/0', 'generator'):
-        assert any(not np.array_equal(before[k], after[k]) for k in before if k.startswith(network + '/')), f'{network} did not learn'
+        assert any(not np.array_equal(before[k], after[k]) for k in before if k.startswith(network + '/')), (
+            f'{network} did not learn'
+        )
     assert float(after['loss_mean']) > 0
 
 
@@ -120,7 +126,11 @@ def test_twin_critic_targets_take_the_more_pessimistic_critic():
     n, T = 3, trainer.geometry.segments
     x_next = ops.convert_to_tensor(np.random.default_rng(0).uniform(-1, 1, (n, T, 7)).astype(np.float32))
     zeros = lambda cell: [ops.zeros((n, T, s.shape[-1])) for s in cell.inputs[1:]]  # noqa: E731
-    consts = {'actor_target': state['actor'], 'critic_targets': state['critics'], 'target_normals': np.zeros((n, T - 1), np.float32)}
+    consts = {
+        'actor_target': state['actor'],
+        'critic_targets': state['critics'],
+        'target_normals': np.zeros((n, T - 1), np.float32),
+    }
     both = trainer._bootstrap(consts, x_next, zeros(trainer.actor), [zeros(c) for c in trainer.critics])
     singles = [
         trainer._bootstrap({**consts, 'critic_targets': [w]}, x_next, zeros(trainer.actor), [zeros(trainer.critics[0])])
@@ -137,7 +147,9 @@ def test_warm_start_phases_pretrain_clone_and_finetune():
     from model.geometry import DEFAULT_GEOMETRY
     from training.evaluate import actor_scans
 
-    cfg = load_config('tiny', pretrain_iterations=2, clone_iterations=100, iterations=1, finetune_iterations=2, loop='scan', clone_lr=1e-2)
+    cfg = load_config(
+        'tiny', pretrain_iterations=2, clone_iterations=100, iterations=1, finetune_iterations=2, loop='scan', clone_lr=1e-2
+    )
     trainer = CRDPG(cfg)
     data = images(8, size=96)
     state, rng, metrics = run_steps(trainer, 2, data=data)
@@ -152,7 +164,9 @@ def test_warm_start_phases_pretrain_clone_and_finetune():
     untrained = CRDPG(cfg)
     untrained.load_weights(untrained.initial_state())
     before = actor_scans(untrained.actor, data[:3], DEFAULT_GEOMETRY)['directions']
-    assert np.mean(np.sum(directions * base, -1)) > 0.85 > 0.5 > np.mean(np.sum(before * base, -1))  # cosine to the base path
+    assert (
+        np.mean(np.sum(directions * base, -1)) > 0.85 > 0.5 > np.mean(np.sum(before * base, -1))
+    )  # cosine to the base path
     state, rng, _ = run_steps(trainer, 3, state, rng, data)  # the CRDPG iteration, then fine-tuning
     done = flat(state)
     assert any(not np.array_equal(done[k], cloned[k]) for k in done if k.startswith('generator/'))
@@ -197,7 +211,10 @@ def test_checkpoints_are_verified_kept_three_deep_and_refuse_another_config(tmp_
     with pytest.raises(checkpoint.CheckpointError, match='does not exist'):
         checkpoint.load_actor(tmp_path / 'nowhere')
     exported = checkpoint.export(root / 'step-00000003', tmp_path / 'shipped')
-    assert not (exported / 'state.npz').exists() and checkpoint.load_actor(exported).count_params() == trainer.actor.count_params()
+    assert (
+        not (exported / 'state.npz').exists()
+        and checkpoint.load_actor(exported).count_params() == trainer.actor.count_params()
+    )
 
 
 def test_a_save_that_dies_half_way_leaves_the_previous_checkpoint(tmp_path, monkeypatch):
@@ -276,7 +293,11 @@ def test_data_parallel_on_two_devices_equals_one_device(backend):
     got = run_in_backend(backend, (TWO_CPUS if backend == 'tensorflow' else '') + DEVICES, env=env)
     assert int(got['devices']) == 2
     keys = [k[4:] for k in got if k.startswith('one/')]
-    moved = max(np.abs(got[f'one/{k}'] - flat(CRDPG(tiny()).initial_state()).get(k, got[f'one/{k}'])).max() for k in keys if k.startswith('generator/'))
+    moved = max(
+        np.abs(got[f'one/{k}'] - flat(CRDPG(tiny()).initial_state()).get(k, got[f'one/{k}'])).max()
+        for k in keys
+        if k.startswith('generator/')
+    )
     assert moved > 1e-4  # the update is not trivially zero
     for k in keys:
         np.testing.assert_allclose(got[f'two/{k}'], got[f'one/{k}'], rtol=1e-4, atol=1e-6, err_msg=k)
@@ -348,9 +369,13 @@ def test_kills_at_random_instants_never_lose_more_than_one_checkpoint_interval(t
     steps = []
     for attempt in range(4):
         args = [*cmd, '--resume'] if attempt else cmd
-        proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [sys.executable, *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         deadline = time.monotonic() + 600
-        while not (out / 'checkpoint' / checkpoint.LATEST).exists() or checkpoint.resolve(out / 'checkpoint').name == (steps[-1] if steps else ''):
+        while not (out / 'checkpoint' / checkpoint.LATEST).exists() or checkpoint.resolve(out / 'checkpoint').name == (
+            steps[-1] if steps else ''
+        ):
             assert proc.poll() is None, proc.stderr.read().decode()[-3000:]
             assert time.monotonic() < deadline
             time.sleep(0.05)
@@ -367,13 +392,26 @@ def test_kills_at_random_instants_never_lose_more_than_one_checkpoint_interval(t
 
 def test_several_seeds_in_one_process_equal_separate_runs(tmp_path):
     """--seeds trains members at once (JAX vmap); each member equals the run of its seed alone."""
-    base = ['-m', 'training.train', '--backend', 'jax', '--preset', 'tiny', '--no-progress', '--loop', 'scan', '--iterations', '3']
+    base = [
+        '-m',
+        'training.train',
+        '--backend',
+        'jax',
+        '--preset',
+        'tiny',
+        '--no-progress',
+        '--loop',
+        'scan',
+        '--iterations',
+        '3',
+    ]
     together = cli(*base, '--seeds', '0', '1', '--out', str(tmp_path / 'pop'))
     alone = cli(*base, '--seed', '1', '--out', str(tmp_path / 'alone'))
     assert together.returncode == 0 and alone.returncode == 0, together.stderr[-2000:] + alone.stderr[-2000:]
-    with np.load(checkpoint.resolve(tmp_path / 'pop-seed1' / 'checkpoint') / 'state.npz') as a, np.load(
-        checkpoint.resolve(tmp_path / 'alone' / 'checkpoint') / 'state.npz'
-    ) as b:
+    with (
+        np.load(checkpoint.resolve(tmp_path / 'pop-seed1' / 'checkpoint') / 'state.npz') as a,
+        np.load(checkpoint.resolve(tmp_path / 'alone' / 'checkpoint') / 'state.npz') as b,
+    ):
         for key in a.files:
             np.testing.assert_allclose(a[key], b[key], rtol=1e-4, atol=1e-6, err_msg=key)
     assert checkpoint.load_config(tmp_path / 'pop-seed1' / 'checkpoint').seed == 1

@@ -64,7 +64,10 @@ class Backend:
             import jax
 
             if self.distribution is not None:
-                batch = {k: keras.distribution.distribute_tensor(v, self.distribution.get_data_layout(v.shape)) for k, v in batch.items()}
+                batch = {
+                    k: keras.distribution.distribute_tensor(v, self.distribution.get_data_layout(v.shape))
+                    for k, v in batch.items()
+                }
             return jax.value_and_grad(loss_fn, has_aux=True)(params, batch, *consts)
         import tensorflow as tf
 
@@ -82,7 +85,9 @@ class Backend:
             raise ValueError(f'batch of {size} does not split over {n} replicas')
         per = size // n
         parts = self.strategy.experimental_distribute_values_from_function(
-            lambda ctx: {k: v[ctx.replica_id_in_sync_group * per : (ctx.replica_id_in_sync_group + 1) * per] for k, v in batch.items()}
+            lambda ctx: {
+                k: v[ctx.replica_id_in_sync_group * per : (ctx.replica_id_in_sync_group + 1) * per] for k, v in batch.items()
+            }
         )
         per_replica = self.strategy.run(replica, args=(parts,))
         return tf.nest.map_structure(lambda v: self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None), per_replica)

@@ -95,7 +95,9 @@ def verify(path: str | Path) -> Path:
         if not file.is_file():
             raise CheckpointError(f'checkpoint file {file} is missing; restore the folder or train again')
         if _sha256(file) != digest:
-            raise CheckpointError(f'checkpoint file {file} is corrupt (SHA-256 differs from {MANIFEST}); restore it or train again')
+            raise CheckpointError(
+                f'checkpoint file {file} is corrupt (SHA-256 differs from {MANIFEST}); restore it or train again'
+            )
     return directory
 
 
@@ -154,7 +156,9 @@ def unflatten_like(template, arrays: dict, prefix: str = ''):
         raise CheckpointError(f'training state lacks {key}: the checkpoint belongs to another kind of run')
     value, want = arrays[key], np.asarray(template)
     if value.shape != want.shape or value.dtype.kind != want.dtype.kind:
-        raise CheckpointError(f'training state {key} is {value.dtype}{list(value.shape)}, expected {want.dtype}{list(want.shape)}')
+        raise CheckpointError(
+            f'training state {key} is {value.dtype}{list(value.shape)}, expected {want.dtype}{list(want.shape)}'
+        )
     return value.astype(want.dtype)  # counters are int32 on JAX, int64 on TensorFlow
 
 
@@ -177,7 +181,9 @@ def save(trainer, state: dict, rng: np.random.Generator, root: str | Path, extra
     np.savez(tmp / 'state.npz', **arrays)
     (tmp / 'rng.json').write_text(json.dumps(rng.bit_generator.state))
     (tmp / 'config.json').write_text(trainer.cfg.to_json())
-    (tmp / 'extras.json').write_text(json.dumps({'step': step, 'backend': keras.backend.backend(), **(extras or {})}, indent=2))
+    (tmp / 'extras.json').write_text(
+        json.dumps({'step': step, 'backend': keras.backend.backend(), **(extras or {})}, indent=2)
+    )
     write_manifest(tmp)
     final = root / name
     if final.exists():  # the same step saved again (a resumed run that stopped where it started)
@@ -200,7 +206,9 @@ def restore(trainer, root: str | Path) -> tuple[dict, np.random.Generator]:
     saved = load_config(directory).to_dict()  # fields added since the save take their defaults
     if saved != trainer.cfg.to_dict():
         diff = sorted(k for k in saved if saved[k] != trainer.cfg.to_dict().get(k))
-        raise CheckpointError(f'checkpoint {directory} was trained with a different config (keys {diff}); resume with the same config')
+        raise CheckpointError(
+            f'checkpoint {directory} was trained with a different config (keys {diff}); resume with the same config'
+        )
     with np.load(directory / 'state.npz') as f:
         arrays = dict(f)
     state = unflatten_like(trainer.backend.to_numpy(trainer.initial_state()), arrays)
@@ -211,7 +219,7 @@ def restore(trainer, root: str | Path) -> tuple[dict, np.random.Generator]:
 
 def export(path: str | Path, destination: str | Path, with_state: bool = False) -> Path:
     """Copy a verified checkpoint's networks, config and extras (and with `with_state` its training state) into a new
-    checkpoint folder with its own manifest: what to ship or commit (checkpoints/small is one)."""
+    checkpoint folder with its own manifest: what to ship or commit (checkpoints/quality is one)."""
     source = verify(path)
     destination = Path(destination)
     destination.mkdir(parents=True, exist_ok=True)

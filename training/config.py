@@ -137,7 +137,16 @@ class TrainConfig:
         check.within('generator_lr_cycle', self.generator_lr_cycle, 0.0, 1.0, low_open=True)
         check.within('generator_lr_cycle_min', self.generator_lr_cycle_min, 0.0, 1.0)
         check.within('ou_theta', self.ou_theta, 0.0, 1.0)
-        for name in ('clip_sigmas', 'ou_sigma', 'action_norm_weight', 'target_noise', 'target_noise_clip', 'clone_noise', 'view_offset', 'anchor_weight'):
+        for name in (
+            'clip_sigmas',
+            'ou_sigma',
+            'action_norm_weight',
+            'target_noise',
+            'target_noise_clip',
+            'clone_noise',
+            'view_offset',
+            'anchor_weight',
+        ):
             check.at_least(name, getattr(self, name), 0.0)
         check.at_least('view_gain', self.view_gain, 1.0)
         check.at_least('actor.units', self.actor.units, 1)
@@ -147,7 +156,9 @@ class TrainConfig:
         check.at_least('generator.channels', self.generator.channels, 1)
         check.at_least('generator.residual_blocks', self.generator.residual_blocks, 0)
         if self.rollouts_per_iteration > self.replay_capacity:
-            raise ConfigError(f'rollouts_per_iteration ({self.rollouts_per_iteration}) must not exceed replay_capacity ({self.replay_capacity})')
+            raise ConfigError(
+                f'rollouts_per_iteration ({self.rollouts_per_iteration}) must not exceed replay_capacity ({self.replay_capacity})'
+            )
 
     @property
     def total_iterations(self) -> int:
@@ -240,7 +251,9 @@ def _build(cls, d, prefix: str):
     types = _field_types(cls)
     unknown = sorted(set(d) - set(types))
     if unknown:
-        raise ConfigError(f'unknown config key(s) {", ".join(prefix + k for k in unknown)}; valid keys: {", ".join(sorted(types))}')
+        raise ConfigError(
+            f'unknown config key(s) {", ".join(prefix + k for k in unknown)}; valid keys: {", ".join(sorted(types))}'
+        )
     values = {}
     for key, value in d.items():
         kind = types[key]
@@ -328,7 +341,9 @@ def _read_file(path: Path) -> dict:
         else:
             loaded = json.loads(text)
     except Exception as e:  # noqa: BLE001  (yaml and json raise their own error types)
-        raise ConfigError(f'config file {path} is not valid {"YAML" if path.suffix in (".yaml", ".yml") else "JSON"}: {e}') from None
+        raise ConfigError(
+            f'config file {path} is not valid {"YAML" if path.suffix in (".yaml", ".yml") else "JSON"}: {e}'
+        ) from None
     if not isinstance(loaded, dict):
         raise ConfigError(f'config file {path} must hold a mapping of keys to values')
     return loaded
@@ -378,7 +393,9 @@ def add_config_flags(parser: argparse.ArgumentParser, skip=('preset',)) -> None:
         if dataclasses.is_dataclass(kind):
             sub_docs = _flag_help(kind)
             for sub, sub_kind in _field_types(kind).items():
-                group.add_argument(f'--{name}.{sub}', dest=f'{name}.{sub}', metavar=sub_kind.__name__.upper(), help=sub_docs.get(sub, ''))
+                group.add_argument(
+                    f'--{name}.{sub}', dest=f'{name}.{sub}', metavar=sub_kind.__name__.upper(), help=sub_docs.get(sub, '')
+                )
         else:
             group.add_argument(f'--{name}', dest=name, metavar=kind.__name__.upper(), help=docs.get(name, ''))
 

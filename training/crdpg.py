@@ -107,7 +107,11 @@ class CRDPG:
         g = self.geometry
         self.generator = build_generator(g, cfg.generator)
         self.generator_schedule = GeneratorSchedule(
-            cfg.generator_lr, cfg.generator_updates, cfg.generator_lr_decay, cfg.generator_lr_cycle, cfg.generator_lr_cycle_min
+            cfg.generator_lr,
+            cfg.generator_updates,
+            cfg.generator_lr_decay,
+            cfg.generator_lr_cycle,
+            cfg.generator_lr_cycle_min,
         )
         self.generator_opt = keras.optimizers.Adam(self.generator_schedule)
         self.generator_opt.build(self.generator.trainable_variables)
@@ -118,7 +122,10 @@ class CRDPG:
         for opt, model in ((self.actor_opt, self.actor), (self.clone_opt, self.actor), *zip(self.critic_opts, self.critics)):
             opt.build(model.trainable_variables)
         # an optimizer's state before any update (TensorFlow updates the optimizers' own variables in place)
-        self._fresh_slots = {id(o): [np.array(v) for v in o.variables] for o in (self.generator_opt, self.actor_opt, self.clone_opt, *self.critic_opts)}
+        self._fresh_slots = {
+            id(o): [np.array(v) for v in o.variables]
+            for o in (self.generator_opt, self.actor_opt, self.clone_opt, *self.critic_opts)
+        }
         self.bank = fixed_paths.path_bank(g, seed=cfg.seed) if cfg.pretrain_iterations else None
         self.base_directions = fixed_paths.base_path(cfg.base_path, g) if cfg.clone_iterations or cfg.anchor_weight else None
         self._compiled = {}
@@ -134,7 +141,11 @@ class CRDPG:
         weights = lambda model: [fresh(v) for v in model.trainable_variables]  # noqa: E731
         slots = lambda opt: [fresh(v) for v in self._fresh_slots[id(opt)]]  # noqa: E731
         cfg, T = self.cfg, self.geometry.segments
-        state = {'step': fresh(np.int32(0)), 'generator': weights(self.generator), 'generator_opt': slots(self.generator_opt)}
+        state = {
+            'step': fresh(np.int32(0)),
+            'generator': weights(self.generator),
+            'generator_opt': slots(self.generator_opt),
+        }
         if self.fixed_positions is not None:
             return state
         state.update(
@@ -191,7 +202,12 @@ class CRDPG:
         cfg = self.cfg
         if self.fixed_positions is not None:
             return [('pretrain', cfg.pretrain_iterations), ('fixed', cfg.iterations + cfg.finetune_iterations)]
-        return [('pretrain', cfg.pretrain_iterations), ('clone', cfg.clone_iterations), ('crdpg', cfg.iterations), ('finetune', cfg.finetune_iterations)]
+        return [
+            ('pretrain', cfg.pretrain_iterations),
+            ('clone', cfg.clone_iterations),
+            ('crdpg', cfg.iterations),
+            ('finetune', cfg.finetune_iterations),
+        ]
 
     @property
     def total_steps(self) -> int:
@@ -260,7 +276,9 @@ class CRDPG:
 
         (_, aux), grads = self.backend.gradients(loss_fn, state['generator'], batch)
         n = float(self.cfg.batch_size)
-        weights, slots = self.backend.apply(self.generator_opt, self.generator, state['generator_opt'], [gr / n for gr in grads], state['generator'])
+        weights, slots = self.backend.apply(
+            self.generator_opt, self.generator, state['generator_opt'], [gr / n for gr in grads], state['generator']
+        )
         state = {**state, 'generator': weights, 'generator_opt': slots, 'step': state['step'] + 1}
         return state, {'losses/generator_mse': aux['mse_sum'] / n, 'charts/generator_lr': self._generator_lr(slots)}
 
@@ -287,7 +305,9 @@ class CRDPG:
 
     def _fixed(self, state, d, images):
         imgs = self._images(images, d['image'], d['augment'])
-        positions = ops.broadcast_to(ops.convert_to_tensor(self.fixed_positions), (imgs.shape[0], *self.fixed_positions.shape))
+        positions = ops.broadcast_to(
+            ops.convert_to_tensor(self.fixed_positions), (imgs.shape[0], *self.fixed_positions.shape)
+        )
         scans = scan_ops.scan_positions(imgs, positions, d['view'], self.geometry.image_size)
         return self._generator_update(state, {'scans': scans, 'images': imgs})
 
@@ -315,7 +335,9 @@ class CRDPG:
             return loss, {'clone_sum': loss}
 
         (_, aux), grads = self.backend.gradients(loss_fn, state['actor'], {'seen': seen, 'base': base})
-        actor, slots = self.backend.apply(self.clone_opt, self.actor, state['clone_opt'], [gr / n for gr in grads], state['actor'])
+        actor, slots = self.backend.apply(
+            self.clone_opt, self.actor, state['clone_opt'], [gr / n for gr in grads], state['actor']
+        )
         state = {**state, 'actor': actor, 'clone_opt': slots, 'step': state['step'] + 1}
         return state, {'losses/clone': aux['clone_sum'] / n}
 
@@ -335,9 +357,13 @@ class CRDPG:
             'views': ops.take(replay['view'], idx, axis=0),
         }
         first = ops.equal(d['iteration'], 0)
-        actor_target = select(first, state['actor'], state['actor_target'])  # targets start as the live actor (after cloning)
+        actor_target = select(
+            first, state['actor'], state['actor_target']
+        )  # targets start as the live actor (after cloning)
         loss_mean, loss_mean_square = ops.cond(
-            first, lambda: self._initial_loss_statistics(state, batch), lambda: (state['loss_mean'], state['loss_mean_square'])
+            first,
+            lambda: self._initial_loss_statistics(state, batch),
+            lambda: (state['loss_mean'], state['loss_mean_square']),
         )
         # 3. gradients of actor, critics and generator, then the updates
         params = {'actor': state['actor'], 'critics': state['critics'], 'generator': state['generator']}
@@ -354,10 +380,14 @@ class CRDPG:
         critics, critic_opts = zip(
             *(
                 self.backend.apply(opt, critic, s, gr, w)
-                for opt, critic, s, gr, w in zip(self.critic_opts, self.critics, state['critic_opts'], grads['critics'], state['critics'])
+                for opt, critic, s, gr, w in zip(
+                    self.critic_opts, self.critics, state['critic_opts'], grads['critics'], state['critics']
+                )
             )
         )
-        generator, generator_opt = self.backend.apply(self.generator_opt, self.generator, state['generator_opt'], grads['generator'], state['generator'])
+        generator, generator_opt = self.backend.apply(
+            self.generator_opt, self.generator, state['generator_opt'], grads['generator'], state['generator']
+        )
         # 4. targets and loss statistics
         b = cfg.loss_decay
         state = {
@@ -406,14 +436,27 @@ class CRDPG:
         loss_g = mse_per_image(completions, batch['images'])
         mu, actor_states = unroll(cell_step(self.actor, params['actor']), seen, zero_state(self.actor, n), cfg.loop)
         taken = ops.concatenate([x, batch['directions']], axis=-1)
-        qs, critic_states = zip(*(unroll(cell_step(c, w), taken, zero_state(c, n), cfg.loop) for c, w in zip(self.critics, params['critics'])))
+        qs, critic_states = zip(
+            *(unroll(cell_step(c, w), taken, zero_state(c, n), cfg.loop) for c, w in zip(self.critics, params['critics']))
+        )
         frozen = [ops.stop_gradient(w) for w in params['critics'][0]]
-        q_mu, _ = unroll(cell_step(self.critics[0], frozen), ops.concatenate([x, scan_ops.unit_directions(mu)], axis=-1), zero_state(self.critics[0], n), cfg.loop)
+        q_mu, _ = unroll(
+            cell_step(self.critics[0], frozen),
+            ops.concatenate([x, scan_ops.unit_directions(mu)], axis=-1),
+            zero_state(self.critics[0], n),
+            cfg.loop,
+        )
         norm = ops.sqrt(ops.sum(ops.square(mu), axis=-1) + 1e-12)
-        actor_loss = ops.sum(ops.mean(q_mu[..., 0], axis=1) + cfg.action_norm_weight * ops.mean(ops.square(norm - 1.0), axis=1))
+        actor_loss = ops.sum(
+            ops.mean(q_mu[..., 0], axis=1) + cfg.action_norm_weight * ops.mean(ops.square(norm - 1.0), axis=1)
+        )
         if cfg.anchor_weight:
-            actor_loss += cfg.anchor_weight * ops.sum(ops.mean(ops.sum(ops.square(mu - self.base_directions), axis=-1), axis=1))
-        step_loss = step_losses(scan['penalties'], ops.stop_gradient(loss_g), consts['loss_mean'], consts['loss_mean_square'], cfg.clip_sigmas)
+            actor_loss += cfg.anchor_weight * ops.sum(
+                ops.mean(ops.sum(ops.square(mu - self.base_directions), axis=-1), axis=1)
+            )
+        step_loss = step_losses(
+            scan['penalties'], ops.stop_gradient(loss_g), consts['loss_mean'], consts['loss_mean_square'], cfg.clip_sigmas
+        )
         bootstrap = self._bootstrap(consts, x_next, actor_states, critic_states)
         y = ops.stop_gradient(step_loss + cfg.gamma * bootstrap)
         critic_loss = sum(ops.sum(ops.sum(ops.square(y - q[..., 0]), axis=1) / (2.0 * T)) for q in qs)
@@ -435,13 +478,22 @@ class CRDPG:
         n = x_next.shape[0]
         flat = lambda z: ops.reshape(ops.stop_gradient(z[:, : T - 1]), (n * (T - 1), z.shape[-1]))  # noqa: E731
         xs = flat(x_next)
-        mu_target, _ = cell_step(self.actor, consts['actor_target'])(blind(xs, g) if cfg.actor_mode == 'blind' else xs, [flat(s) for s in actor_states])
+        mu_target, _ = cell_step(self.actor, consts['actor_target'])(
+            blind(xs, g) if cfg.actor_mode == 'blind' else xs, [flat(s) for s in actor_states]
+        )
         direction = scan_ops.unit_directions(mu_target)
         if cfg.target_noise > 0:
-            angle = ops.clip(cfg.target_noise * ops.reshape(consts['target_normals'], (-1,)), -cfg.target_noise_clip, cfg.target_noise_clip)
+            angle = ops.clip(
+                cfg.target_noise * ops.reshape(consts['target_normals'], (-1,)),
+                -cfg.target_noise_clip,
+                cfg.target_noise_clip,
+            )
             direction = scan_ops.rotate(direction, angle)
         inputs = ops.concatenate([xs, direction], axis=-1)
-        q_next = [cell_step(c, w)(inputs, [flat(s) for s in states])[0] for c, w, states in zip(self.critics, consts['critic_targets'], critic_states)]
+        q_next = [
+            cell_step(c, w)(inputs, [flat(s) for s in states])[0]
+            for c, w, states in zip(self.critics, consts['critic_targets'], critic_states)
+        ]
         q_next = ops.reshape(q_next[0] if len(q_next) == 1 else ops.maximum(*q_next), (n, T - 1))
         return ops.concatenate([q_next, ops.zeros_like(q_next[:, :1])], axis=1)
 

@@ -205,7 +205,9 @@ def load_split(
         raise DataError(f'split must be one of {", ".join(map(repr, SPLITS))}, got {split!r}')
     if source == 'procedural':
         if split == 'all':
-            raise DataError("the 'all' split is for evaluating on users' data; the procedural set has 'train', 'test' and 'test_unseen'")
+            raise DataError(
+                "the 'all' split is for evaluating on users' data; the procedural set has 'train', 'test' and 'test_unseen'"
+            )
         part = procedural_split(split, n_train, n_test, seed)
     else:
         path = Path(source)

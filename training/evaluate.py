@@ -28,7 +28,13 @@ def score(completions: np.ndarray, targets: np.ndarray) -> dict:
     mse = np.mean((completions - targets) ** 2, axis=(1, 2))
     psnr = 10 * np.log10(DATA_RANGE**2 / np.maximum(mse, 1e-12))
     ssim = [structural_similarity(c, t, data_range=DATA_RANGE) for c, t in zip(completions, targets)]
-    return {'mse': float(mse.mean()), 'psnr': float(psnr.mean()), 'ssim': float(np.mean(ssim)), 'n_images': len(targets), 'per_image_mse': mse}
+    return {
+        'mse': float(mse.mean()),
+        'psnr': float(psnr.mean()),
+        'ssim': float(np.mean(ssim)),
+        'n_images': len(targets),
+        'per_image_mse': mse,
+    }
 
 
 def complete(generator, partial_scans: np.ndarray, batch: int = 128) -> np.ndarray:
@@ -51,13 +57,17 @@ def _scans(images, directions, views, geometry: ScanGeometry) -> dict:
     }
 
 
-def actor_scans(actor, images: np.ndarray, geometry: ScanGeometry, *, blind_actor=False, views=None, batch: int = 256) -> dict:
+def actor_scans(
+    actor, images: np.ndarray, geometry: ScanGeometry, *, blind_actor=False, views=None, batch: int = 256
+) -> dict:
     """Deterministic closed-loop scans of images (N, H, W) by an actor: directions, positions, partial scans, off-image flags."""
     views = perfect_views(len(images)) if views is None else np.asarray(views, np.float32)
     parts = []
     for i in range(0, len(images), batch):
         chunk, chunk_views = ops.convert_to_tensor(images[i : i + batch]), ops.convert_to_tensor(views[i : i + batch])
-        directions, _ = closed_loop(cell_step(actor), chunk, chunk_views, zero_state(actor, chunk.shape[0]), geometry, blind_actor=blind_actor)
+        directions, _ = closed_loop(
+            cell_step(actor), chunk, chunk_views, zero_state(actor, chunk.shape[0]), geometry, blind_actor=blind_actor
+        )
         parts.append(_scans(images[i : i + batch], directions, views[i : i + batch], geometry))
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
@@ -72,8 +82,17 @@ def random_direction_scans(images: np.ndarray, geometry: ScanGeometry, seed: int
 def fixed_path_scans(positions: np.ndarray, images: np.ndarray, geometry: ScanGeometry) -> dict:
     """Scans of every image (N, H, W) along one fixed list of probe positions (P, 2)."""
     positions = np.broadcast_to(np.asarray(positions, np.float32), (len(images), *np.shape(positions)))
-    scans = scan_ops.scan_positions(ops.convert_to_tensor(images), ops.convert_to_tensor(positions), ops.convert_to_tensor(perfect_views(len(images))), geometry.image_size)
-    return {'positions': positions, 'partial_scan': ops.convert_to_numpy(scans), 'off_image': pixel_indices(positions, geometry.image_size)[1]}
+    scans = scan_ops.scan_positions(
+        ops.convert_to_tensor(images),
+        ops.convert_to_tensor(positions),
+        ops.convert_to_tensor(perfect_views(len(images))),
+        geometry.image_size,
+    )
+    return {
+        'positions': positions,
+        'partial_scan': ops.convert_to_numpy(scans),
+        'off_image': pixel_indices(positions, geometry.image_size)[1],
+    }
 
 
 def run_scans(trainer, images: np.ndarray) -> dict:

@@ -26,11 +26,20 @@ def summary(scores: dict) -> dict:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog='python -m training.report', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog='python -m training.report', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument('run', help='run folder written by training.train (holds checkpoint/ and learning_curve.csv)')
     p.add_argument('--n-test', type=int, default=500, help='images to evaluate (at most; default 500)')
-    p.add_argument('--dataset', help="other images to evaluate on: a .npy of 96x96 crops or microscopy files (default: the run's own test split)")
-    p.add_argument('--split', choices=['test', 'test_unseen', 'all'], help="'test' (default for the run's data), 'test_unseen' (procedural), 'all' (default with --dataset)")
+    p.add_argument(
+        '--dataset',
+        help="other images to evaluate on: a .npy of 96x96 crops or microscopy files (default: the run's own test split)",
+    )
+    p.add_argument(
+        '--split',
+        choices=['test', 'test_unseen', 'all'],
+        help="'test' (default for the run's data), 'test_unseen' (procedural), 'all' (default with --dataset)",
+    )
     args = p.parse_args(argv)
     if args.n_test < 1:
         print(f'error: --n-test must be at least 1, got {args.n_test}', file=sys.stderr)
@@ -68,17 +77,31 @@ def main(argv=None) -> int:
     report['actor_over_random_mse'] = report['actor']['mse'] / report['random_directions']['mse']
     name = 'report.json' if not args.dataset else f'report-{Path(dataset).stem}.json'
     (run / name).write_text(json.dumps(report, indent=2))
-    paths_and_completions(test[:6], scans['positions'][:6], scans['partial_scan'][:6], completions[:6], path=run / 'scans.png')
+    paths_and_completions(
+        test[:6], scans['positions'][:6], scans['partial_scan'][:6], completions[:6], path=run / 'scans.png'
+    )
     with open(run / 'learning_curve.csv', newline='') as f:
         rows = [r for r in csv.DictReader(f) if r['generator_mse']]
-    learning_curves({'generator': {'iteration': [int(r['iteration']) for r in rows], 'generator_mse': [float(r['generator_mse']) for r in rows]}}, run / 'learning_curve.png')
+    learning_curves(
+        {
+            'generator': {
+                'iteration': [int(r['iteration']) for r in rows],
+                'generator_mse': [float(r['generator_mse']) for r in rows],
+            }
+        },
+        run / 'learning_curve.png',
+    )
     for key in ('actor', 'random_directions', 'actor_samples_interpolated'):
         r = report[key]
-        print(f"{key:28s} MSE {r['mse']:.5f}  PSNR {r['psnr']:.2f} dB  SSIM {r['ssim']:.3f}  ({r['n_images']} images of {dataset}, {split})")
+        print(
+            f'{key:28s} MSE {r["mse"]:.5f}  PSNR {r["psnr"]:.2f} dB  SSIM {r["ssim"]:.3f}  ({r["n_images"]} images of {dataset}, {split})'
+        )
     verdict = 'beat' if report['actor_over_random_mse'] < 1 else 'do NOT beat'
     print(f"the actor's paths {verdict} random directions: MSE ratio {report['actor_over_random_mse']:.3f}; "
           f"{100 * report['off_image_fraction']:.1f} % of its probes fell off the image")  # fmt: skip
-    print(f'wrote {run / name}; figures: {run / "scans.png"}, {run / "learning_curve.png"}; TensorBoard: tensorboard --logdir {run / "tb"}')
+    print(
+        f'wrote {run / name}; figures: {run / "scans.png"}, {run / "learning_curve.png"}; TensorBoard: tensorboard --logdir {run / "tb"}'
+    )
     return 0
 
 

@@ -15,7 +15,9 @@ class TensorBoard:
         self.writer = EventFileWriter(str(logdir))
 
     def _write(self, step: int, *values: summary_pb2.Summary.Value) -> None:
-        self.writer.add_event(event_pb2.Event(wall_time=time.time(), step=int(step), summary=summary_pb2.Summary(value=values)))
+        self.writer.add_event(
+            event_pb2.Event(wall_time=time.time(), step=int(step), summary=summary_pb2.Summary(value=values))
+        )
 
     def scalars(self, values: dict, step: int) -> None:
         self._write(step, *(summary_pb2.Summary.Value(tag=k, simple_value=float(v)) for k, v in values.items()))
@@ -25,7 +27,9 @@ class TensorBoard:
         self._write(step, summary_pb2.Summary.Value(tag=tag, image=image))
 
     def text(self, tag: str, markdown: str, step: int) -> None:
-        tensor = tensor_pb2.TensorProto(dtype=types_pb2.DT_STRING, string_val=[markdown.encode()], tensor_shape=tensor_shape_pb2.TensorShapeProto())
+        tensor = tensor_pb2.TensorProto(
+            dtype=types_pb2.DT_STRING, string_val=[markdown.encode()], tensor_shape=tensor_shape_pb2.TensorShapeProto()
+        )
         meta = summary_pb2.SummaryMetadata(plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name='text'))
         self._write(step, summary_pb2.Summary.Value(tag=tag, metadata=meta, tensor=tensor))
 

@@ -28,11 +28,19 @@ def parser(prog: str = 'python -m training.train', doc: str = __doc__) -> argpar
     from training.config import add_config_flags
 
     p = argparse.ArgumentParser(prog=prog, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--backend', choices=['tensorflow', 'jax'], help='Keras backend (default: KERAS_BACKEND, else tensorflow)')
-    p.add_argument('--preset', default='small', help="'small' (CPU, minutes), 'paper' (GPU, 1e6 iterations) or 'tiny' (tests)")
+    p.add_argument(
+        '--backend', choices=['tensorflow', 'jax'], help='Keras backend (default: KERAS_BACKEND, else tensorflow)'
+    )
+    p.add_argument(
+        '--preset', default='small', help="'small' (CPU, minutes), 'paper' (GPU, 1e6 iterations) or 'tiny' (tests)"
+    )
     p.add_argument('--config', help='YAML or JSON file whose keys override the preset (see training/config.py)')
-    p.add_argument('--out', help='run folder (default runs/<preset>-<actor_mode>-seed<seed>); with --seeds, OUT-seed<s> each')
-    p.add_argument('--seeds', type=int, nargs='+', metavar='S', help='train several seeds at once in one compiled step (JAX)')
+    p.add_argument(
+        '--out', help='run folder (default runs/<preset>-<actor_mode>-seed<seed>); with --seeds, OUT-seed<s> each'
+    )
+    p.add_argument(
+        '--seeds', type=int, nargs='+', metavar='S', help='train several seeds at once in one compiled step (JAX)'
+    )
     p.add_argument('--resume', action='store_true', help='continue the run in --out from its newest checkpoint')
     p.add_argument('--stop-after', type=int, metavar='N', help='save and stop after N more iterations; --resume continues')
     p.add_argument('--time-budget', type=float, metavar='SECONDS', help='save and stop after this much wall-clock time')
@@ -52,7 +60,7 @@ def read_config(args, resume_from: Path | None = None):
     import json
 
     from training.checkpoint import verify
-    from training.config import TrainConfig, merge, config_overrides, load_config
+    from training.config import TrainConfig, config_overrides, load_config, merge
 
     if args.backend:
         os.environ['KERAS_BACKEND'] = args.backend
@@ -81,7 +89,9 @@ def preview(trainer, state, images, writer, step) -> None:
 
     trainer.load_weights(state)
     scans = run_scans(trainer, images)
-    png = paths_and_completions(images, scans['positions'], scans['partial_scan'], complete(trainer.generator, scans['partial_scan']))
+    png = paths_and_completions(
+        images, scans['positions'], scans['partial_scan'], complete(trainer.generator, scans['partial_scan'])
+    )
     height, width = matplotlib.image.imread(io.BytesIO(png)).shape[:2]
     writer.image('scans/paths_and_completions', png, height, width, step)
 
@@ -104,7 +114,11 @@ class Member:
         self.start = int(self.state['step'])
         out.mkdir(parents=True, exist_ok=True)
         self.writer = TensorBoard(out / 'tb')
-        self.writer.text('hyperparameters', '|param|value|\n|-|-|\n' + '\n'.join(f'|{k}|{v}|' for k, v in self.cfg.to_dict().items()), self.start)
+        self.writer.text(
+            'hyperparameters',
+            '|param|value|\n|-|-|\n' + '\n'.join(f'|{k}|{v}|' for k, v in self.cfg.to_dict().items()),
+            self.start,
+        )
         path = out / 'learning_curve.csv'
         kept = []
         if self.start and path.exists():  # drop rows logged after the checkpoint we resume from
@@ -125,7 +139,9 @@ class Member:
         self.writer.close()
 
 
-def train(trainer, outs: dict, train_images, preview_images, *, resume: bool, stop_after=None, time_budget=None, progress=True) -> int:
+def train(
+    trainer, outs: dict, train_images, preview_images, *, resume: bool, stop_after=None, time_budget=None, progress=True
+) -> int:
     """Run (or continue) every phase of `trainer` for each seed -> run folder in `outs`; returns the step reached.
 
     Several seeds train at once in one compiled step (JAX vmap): the same work per iteration for the GPU, each seed's run
@@ -141,7 +157,9 @@ def train(trainer, outs: dict, train_images, preview_images, *, resume: bool, st
     members = [Member(trainer, seed, out, resume) for seed, out in outs.items()]
     starts = {m.start for m in members}
     if len(starts) != 1:
-        raise checkpoint.CheckpointError(f'the seeds\' checkpoints are at different iterations {sorted(starts)}: resume them one by one')
+        raise checkpoint.CheckpointError(
+            f"the seeds' checkpoints are at different iterations {sorted(starts)}: resume them one by one"
+        )
     start = starts.pop()
     many = len(members) > 1
     stack = (lambda *xs: keras.ops.convert_to_tensor(np.stack(xs))) if many else keras.ops.convert_to_tensor
@@ -158,7 +176,9 @@ def train(trainer, outs: dict, train_images, preview_images, *, resume: bool, st
             checkpoint.save(trainer.with_config(m.cfg), member, m.rng, m.root, trainer.extras(member))
 
     step = start
-    bar = tqdm(total=total, initial=start, disable=not progress, desc=f'training ({trainer.backend.name}, {len(members)} seed(s))')
+    bar = tqdm(
+        total=total, initial=start, disable=not progress, desc=f'training ({trainer.backend.name}, {len(members)} seed(s))'
+    )
     try:
         while step < end:
             phase, _ = trainer.phase(step)
@@ -171,7 +191,15 @@ def train(trainer, outs: dict, train_images, preview_images, *, resume: bool, st
                 values = {k: keras.ops.convert_to_numpy(v) for k, v in metrics.items()}
                 speed = (step - start) / (time.perf_counter() - t0)
                 for i, m in enumerate(members):
-                    m.log(phase, {**{k: float(v[i] if many else v) for k, v in values.items()}, 'charts/iterations_per_second': speed}, step, time.perf_counter() - t0)
+                    m.log(
+                        phase,
+                        {
+                            **{k: float(v[i] if many else v) for k, v in values.items()},
+                            'charts/iterations_per_second': speed,
+                        },
+                        step,
+                        time.perf_counter() - t0,
+                    )
                 mse = values.get('losses/generator_mse')
                 bar.set_postfix(phase=phase, mse='-' if mse is None else f'{float(np.mean(mse)):.4f}')
             if step % cfg.image_every == 0 or step == total:
@@ -181,7 +209,10 @@ def train(trainer, outs: dict, train_images, preview_images, *, resume: bool, st
                 save()
             if time_budget is not None and time.perf_counter() - t0 > time_budget and step < end:
                 save()
-                print(f'time budget of {time_budget:.0f} s reached at iteration {step}: saved; --resume continues', file=sys.stderr)
+                print(
+                    f'time budget of {time_budget:.0f} s reached at iteration {step}: saved; --resume continues',
+                    file=sys.stderr,
+                )
                 break
     except KeyboardInterrupt:
         save()
@@ -226,17 +257,30 @@ def run(args, fixed_path=None) -> int:
         train_images = load_split(cfg.dataset, 'train', **split)
         preview_images = load_split(cfg.dataset, 'test', **split)[:6]
         if train_images.shape[1] != cfg.geometry.image_size:
-            return fail(f'the data set holds {train_images.shape[1]} px images but geometry.image_size is {cfg.geometry.image_size}: make them equal')
+            return fail(
+                f'the data set holds {train_images.shape[1]} px images but geometry.image_size is {cfg.geometry.image_size}: make them equal'
+            )
         from training.crdpg import CRDPG
 
         trainer = CRDPG(cfg, fixed_positions=positions)
-        step = train(trainer, outs, train_images, preview_images, resume=args.resume, stop_after=args.stop_after, time_budget=args.time_budget, progress=not args.no_progress)
+        step = train(
+            trainer,
+            outs,
+            train_images,
+            preview_images,
+            resume=args.resume,
+            stop_after=args.stop_after,
+            time_budget=args.time_budget,
+            progress=not args.no_progress,
+        )
     except (ConfigError, DataError, CheckpointError, ValueError) as e:
         return fail(str(e))
     except KeyboardInterrupt:
         return 130
     for out in outs.values():
-        print(f'done: {step} of {trainer.total_steps} iterations, checkpoint in {out / "checkpoint"}, TensorBoard logs in {out / "tb"}')
+        print(
+            f'done: {step} of {trainer.total_steps} iterations, checkpoint in {out / "checkpoint"}, TensorBoard logs in {out / "tb"}'
+        )
     return 0
 
 
