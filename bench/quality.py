@@ -33,7 +33,6 @@ os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')  # threaded BLAS makes SciPy'
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-FIXED = ('spiral', 'serpentine', 'random_walk')
 # the paper's CRDPG alone at the same generator updates (no warm starts, no TD3): the first row of the ablation table
 PLAIN = dict(
     pretrain_iterations=0,

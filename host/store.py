@@ -47,12 +47,12 @@ def _atomic_write(path: Path, write) -> None:
         f.flush()
         os.fsync(f.fileno())
         os.replace(tmp, path)
-    _fsync_folder(path.parent)
+    fsync(path.parent)
 
 
-def _fsync_folder(folder: Path) -> None:
-    """Make renames in `folder` durable (a power cut after the rename keeps the new name)."""
-    fd = os.open(folder, os.O_RDONLY)
+def fsync(path: Path) -> None:
+    """Flush a file, or a folder's entries (a power cut after a rename keeps the new name), to the disk."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
@@ -153,7 +153,7 @@ class ScanStore:
             os.replace(self.pending / f'{scan_id}.npz', self.done / f'{scan_id}.npz')
         except FileNotFoundError:
             return self._duplicate(scan_id)
-        _fsync_folder(self.done)
+        fsync(self.done)
         return True
 
     def _duplicate(self, scan_id: str) -> bool:

@@ -1,1 +1,1 @@
-"""Training, data and evaluation (TensorFlow lives here; model/ and host/ stay importable without it)."""
+"""Training, data and evaluation on TensorFlow or JAX through Keras 3 (model/ and host/ stay importable without them)."""

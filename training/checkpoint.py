@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from host.store import fsync
 from training.config import ConfigError, TrainConfig
 
 MANIFEST = 'manifest.json'
@@ -45,26 +46,18 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_manifest(directory: Path) -> None:
     """Hash every file of a folder into its manifest (written last, atomically, durably)."""
     directory = Path(directory)
     files = sorted(p for p in directory.rglob('*') if p.is_file() and p.name != MANIFEST and not p.name.endswith('.tmp'))
     for p in files:
-        _fsync(p)
+        fsync(p)
     manifest = {str(p.relative_to(directory)): _sha256(p) for p in files}
     tmp = directory / (MANIFEST + '.tmp')
     tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True))
-    _fsync(tmp)
+    fsync(tmp)
     os.replace(tmp, directory / MANIFEST)
-    _fsync(directory)
+    fsync(directory)
 
 
 def resolve(path: str | Path) -> Path:
@@ -189,12 +182,12 @@ def save(trainer, state: dict, rng: np.random.Generator, root: str | Path, extra
     if final.exists():  # the same step saved again (a resumed run that stopped where it started)
         shutil.rmtree(final)
     os.replace(tmp, final)
-    _fsync(root)
+    fsync(root)
     pointer = root / (LATEST + '.tmp')
     pointer.write_text(name)
-    _fsync(pointer)
+    fsync(pointer)
     os.replace(pointer, root / LATEST)
-    _fsync(root)
+    fsync(root)
     for old in sorted(p for p in root.glob('step-*') if p.is_dir())[:-KEEP]:
         shutil.rmtree(old, ignore_errors=True)
     return final
