@@ -21,13 +21,12 @@ class GeneratorCompleter:
         path = Path(checkpoint)
         if not ((path / 'generator.keras').is_file() or (path / 'latest').is_file()):  # fail before the slow Keras import
             raise FileNotFoundError(f'{checkpoint} holds no generator.keras (nor a checkpoint root with "latest")')
-        import keras
-
+        from training.backend import backend_name
         from training.checkpoint import load_generator
 
         self.model = load_generator(checkpoint)
         self.image_size = int(self.model.inputs[0].shape[1])
-        self.backend = keras.backend.backend()
+        self.backend = backend_name()
 
     def __call__(self, partial_scans: np.ndarray) -> np.ndarray:
         n = len(partial_scans)

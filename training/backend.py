@@ -15,11 +15,16 @@ from __future__ import annotations
 import keras
 
 
+def backend_name() -> str:
+    """The Keras backend in use: 'tensorflow' or 'jax' (chosen by KERAS_BACKEND before Keras is imported)."""
+    return keras.backend.backend()
+
+
 class Backend:
     """Compiling and differentiating for the Keras backend in use (set by KERAS_BACKEND before Keras is imported)."""
 
     def __init__(self, distribute: str = 'none'):
-        self.name = keras.backend.backend()
+        self.name = backend_name()
         if self.name not in ('jax', 'tensorflow'):
             raise ValueError(f'training runs on the jax or tensorflow Keras backends, not {self.name!r}')
         self.distribute = distribute
