@@ -93,8 +93,6 @@ class ActorContract:
     """LSTM units of the quantized cell (0 until a trained actor fills it in)"""
     state_formats: dict = field(default_factory=dict)
     """fixed-point formats of h and c inside the core (documentation; the state never crosses the bus)"""
-    latency_cycles: int = 0
-    """clock cycles from the input beat to the output beat in the RTL (0 until measured)"""
 
     def __post_init__(self):
         if self.obs_dim * self.input.bits > self.tdata_in_bits:
@@ -167,7 +165,7 @@ class ActorContract:
         return cls(
             geometry=ScanGeometry(**d['geometry']), input=FixedPoint(**d['input']), output=FixedPoint(**d['output']),
             tdata_in_bits=d['tdata_in_bits'], tdata_out_bits=d['tdata_out_bits'], units=d['units'],
-            state_formats=d['state_formats'], latency_cycles=d['latency_cycles'],
+            state_formats=d['state_formats'],
         )  # fmt: skip
 
 

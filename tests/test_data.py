@@ -284,6 +284,9 @@ def test_cli_reports_bad_input_and_exits_non_zero(tmp_path):
     )
     assert proc.returncode == 2 and 'does not exist' in proc.stderr
     assert data.main(['--source', str(tmp_path / 'x.npy'), '--figure', str(tmp_path / 'x.png')]) == 2
+    np.save(tmp_path / 'words.npy', np.full((5, 96, 96), 'a'))
+    with pytest.raises(data.DataError, match='<U1 values; expected numbers'):
+        data.load_split(str(tmp_path / 'words.npy'), 'all')
 
 
 def test_cli_draws_the_examples_and_reports_every_split(tmp_path, monkeypatch, capsys):

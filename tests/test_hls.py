@@ -57,7 +57,7 @@ def test_pack_rejects_out_of_range():
 
 
 def test_contract_json_round_trip(tmp_path):
-    c = ActorContract(units=8, state_formats={'h': {'bits': 8, 'integer': 1, 'signed': True}}, latency_cycles=7)
+    c = ActorContract(units=8, state_formats={'h': {'bits': 8, 'integer': 1, 'signed': True}})
     c.save(tmp_path / 'contract.json')
     assert ActorContract.from_json(tmp_path / 'contract.json') == c
 

@@ -130,6 +130,8 @@ def read_npy_crops(path: Path) -> np.ndarray:
         raise DataError(
             f'{path} is not a readable NumPy .npy array ({e}); expected 96x96_stem_crops.npy of shape [N, 96, 96, 1]'
         ) from e
+    if not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
+        raise DataError(f'{path} holds {x.dtype} values; expected numbers (the detector counts of 96x96 crops)')
     if x.ndim == 4 and x.shape[-1] == 1:
         x = x[..., 0]
     if x.ndim != 3 or x.shape[1:] != (CROP, CROP):
