@@ -8,8 +8,7 @@ import time
 import numpy as np
 
 from model.geometry import ScanGeometry
-from model.observation import encode_observation, initial_observation
-from model.scan_numpy import partial_scan, pixel_indices, segment_positions, unit_directions
+from model.scan_numpy import ScanEnvironment
 
 
 def acquire(actor, microscope, geometry: ScanGeometry) -> tuple[dict, dict]:
@@ -23,28 +22,21 @@ def acquire(actor, microscope, geometry: ScanGeometry) -> tuple[dict, dict]:
         return actor.acquire(microscope, geometry)
     meta = {'time_start': time.time(), **microscope.begin_scan()}
     actor.reset()
-    start = np.asarray(geometry.start, np.float32)
-    obs = initial_observation(geometry).astype(np.float32)
-    rec = {k: [] for k in ('positions', 'values', 'observations', 'actions', 'actions_q', 'actor_s', 'scan_s')}
+    env = ScanEnvironment(geometry)
+    obs = env.reset()
+    rec = {k: [] for k in ('observations', 'actions_q', 'actor_s', 'scan_s')}
     for _ in range(geometry.segments):
         t0 = time.perf_counter()
         action = np.asarray(actor.step(obs), np.float32)
         t1 = time.perf_counter()
-        positions, start = segment_positions(start, unit_directions(action), geometry)
-        values = np.asarray(microscope.scan_segment(positions), np.float32)
+        rec['observations'].append(obs)
+        obs = env.step(action, read=microscope.scan_segment)
         rec['scan_s'].append(time.perf_counter() - t1)
         rec['actor_s'].append(t1 - t0)
-        if values.shape != (geometry.probes_per_segment,):
-            raise ValueError(f'microscope returned {values.shape} values for {geometry.probes_per_segment} probes')
-        rec['observations'].append(obs)
-        rec['actions'].append(action)
         if actor.last_q is not None:
             rec['actions_q'].append(actor.last_q)
-        rec['positions'].append(positions)
-        rec['values'].append(values)
-        obs = encode_observation(values, start, geometry).astype(np.float32)
     arrays = {k: np.asarray(v, np.int64 if k == 'actions_q' else np.float32) for k, v in rec.items()}
-    idx, _ = pixel_indices(arrays['positions'], geometry.image_size)
-    arrays['partial_scan'] = partial_scan(arrays['values'], idx, geometry.image_size)
+    arrays.update(positions=np.array(env.positions), values=np.array(env.values), actions=np.array(env.actions))
+    arrays['partial_scan'] = env.partial_scan()
     meta.update(time_end=time.time(), backend=actor.name, contract_hash=actor.contract_hash, geometry=geometry.to_json())
     return arrays, meta

@@ -120,10 +120,11 @@ def step_penalties(off: np.ndarray, geometry: ScanGeometry) -> np.ndarray:
 
 @dataclass
 class ScanEnvironment:
-    """One scan, one segment at a time: the interface the host drives with any actor backend.
+    """One scan, one segment at a time: the NumPy scanner of the board program and of the integer references.
 
-    `reset(image, view)` returns x_0; `step(action)` scans the next segment and returns the next observation.
-    Everything acquired so far stays in the record (positions, values, actions, penalties).
+    `reset(image, view)` returns x_0; `step(action)` scans the next segment and returns the next observation. Without an
+    image, each step's `read(positions) -> values` is the microscope. Everything acquired so far stays in the record
+    (positions, values, indices, actions, penalties).
     """
 
     geometry: ScanGeometry
@@ -136,8 +137,8 @@ class ScanEnvironment:
     indices: list = field(default_factory=list)
     penalties: list = field(default_factory=list)
 
-    def reset(self, image: np.ndarray, view=PERFECT_VIEW) -> np.ndarray:
-        self.image, self.view = np.asarray(image, F32), tuple(view)
+    def reset(self, image: np.ndarray | None = None, view=PERFECT_VIEW) -> np.ndarray:
+        self.image, self.view = None if image is None else np.asarray(image, F32), tuple(view)
         self.starts = [np.asarray(self.geometry.start, F32)]
         self.actions, self.positions, self.values, self.indices, self.penalties = [], [], [], [], []
         return initial_observation(self.geometry).astype(F32)
@@ -149,15 +150,21 @@ class ScanEnvironment:
     def step(self, action: np.ndarray, read=None) -> np.ndarray:
         """Scan the segment chosen by `action` and return the observation for the next decision.
 
-        `read(positions) -> values` replaces the simulated detector (a real or simulated microscope reporting calibrated
-        values); by default the environment reads `self.image` through `self.view` at the nearest pixels.
+        `read(positions) -> values` is a microscope reporting calibrated values for the segment's P probe positions; by
+        default the environment reads `self.image` through `self.view` at the nearest pixels.
         """
         if self.done:
             raise RuntimeError('scan finished: call reset() before step()')
         direction = unit_directions(np.asarray(action, F32))
         pos, nxt = segment_positions(self.starts[-1], direction, self.geometry)
-        vals, idx, off = sample(self.image, pos)
-        vals = detector(vals, self.view) if read is None else np.asarray(read(pos), F32)
+        if read is None:
+            image_values, idx, off = sample(self.image, pos)
+            vals = detector(image_values, self.view)
+        else:
+            idx, off = pixel_indices(pos, self.geometry.image_size)
+            vals = np.asarray(read(pos), F32)
+            if vals.shape != (self.geometry.probes_per_segment,):
+                raise ValueError(f'microscope returned {vals.shape} values for {self.geometry.probes_per_segment} probes')
         self.actions.append(np.asarray(action, F32))
         self.positions.append(pos)
         self.values.append(vals)
