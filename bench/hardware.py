@@ -40,18 +40,17 @@ def scan_quality(actor_dir: Path, checkpoint: Path, n_images: int) -> dict:
     from hls.scan import reference_scans
     from training.checkpoint import load_actor, load_config, load_generator
     from training.data import load_split
-    from training.evaluate import actor_scans, complete_and_score
+    from training.evaluate import actor_scans, complete, score
 
-    images = load_split('procedural', 'test')[:n_images].astype(np.float32)
-    geometry = load_config(checkpoint).geometry
+    cfg = load_config(checkpoint)
+    images = load_split(cfg.dataset, 'test', n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.data_seed)[:n_images]
+    geometry = cfg.geometry
     generator = load_generator(checkpoint)
-    float_scores = complete_and_score(
-        generator, actor_scans(load_actor(checkpoint), images, geometry)['partial_scan'], images
-    )
+    float_scores = score(complete(generator, actor_scans(load_actor(checkpoint), images, geometry)['partial_scan']), images)
     ref = ReferenceActor.from_file(actor_dir)
     model = keras.models.load_model(actor_dir / 'model.keras', compile=False)
     q = reference_scans(ref, images, model)
-    q_scores = complete_and_score(generator, q['partial_scan'], images)
+    q_scores = score(complete(generator, q['partial_scan']), images)
     return {
         'images': n_images,
         'float_mse': float(float_scores['mse']),
@@ -335,6 +334,7 @@ def main(argv=None) -> int:
     row = {
         'variant': args.name,
         'actor': str(args.actor),
+        'checkpoint': str(args.checkpoint),
         'units': contract['units'],
         'input': contract['input'],
         'output': contract['output'],
@@ -369,7 +369,9 @@ def main(argv=None) -> int:
         row['hls4ml_csim'] = json.loads((args.hls / 'csim.json').read_text())
     elif old is not None and 'hls4ml_csim' in old:
         row['hls4ml_csim'] = old['hls4ml_csim']
-    results['variants'] = [v for v in results['variants'] if v['variant'] != args.name] + [row]
+    # variants distilled from another float actor are not comparable: a new checkpoint starts a new table
+    kept = [v for v in results['variants'] if v['variant'] != args.name and v.get('checkpoint') == row['checkpoint']]
+    results['variants'] = kept + [row]
     if not args.no_fabric:
         results['fabric'] = fabric(args.actor, args.rtl, args.rtl_sim)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
