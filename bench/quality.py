@@ -279,6 +279,9 @@ def main(argv=None) -> int:
         '--seeds', type=int, nargs='+', default=[0, 1, 2], help='training seeds of the adaptive system and the fixed paths'
     )
     p.add_argument(
+        '--fixed-seeds', type=int, nargs='+', help='training seeds of the spiral and the serpentine (default: --seeds)'
+    )
+    p.add_argument(
         '--random-walk-seeds',
         type=int,
         nargs='+',
@@ -303,7 +306,11 @@ def main(argv=None) -> int:
     from training.figures import learning_curves, paths_and_completions
 
     runs = Runs(ROOT / args.runs, args.preset, args.backend, {})
-    fixed_seeds = {'spiral': args.seeds, 'serpentine': args.seeds, 'random_walk': args.random_walk_seeds}
+    fixed_seeds = {
+        'spiral': args.fixed_seeds or args.seeds,
+        'serpentine': args.fixed_seeds or args.seeds,
+        'random_walk': args.random_walk_seeds,
+    }
     runs.ensure(args.seeds, fixed_seeds, args.plain_seeds)
     cfg = runs.cfg
     split = dict(n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.data_seed)
