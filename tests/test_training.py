@@ -164,9 +164,7 @@ def test_warm_start_phases_pretrain_clone_and_finetune():
     untrained = CRDPG(cfg)
     untrained.load_weights(untrained.initial_state())
     before = actor_scans(untrained.actor, data[:3], DEFAULT_GEOMETRY)['directions']
-    assert (
-        np.mean(np.sum(directions * base, -1)) > 0.9 > 0.5 > np.mean(np.sum(before * base, -1))
-    )  # cosine to the base path
+    assert np.mean(np.sum(directions * base, -1)) > 0.9 > 0.5 > np.mean(np.sum(before * base, -1))  # cosine to the base path
     state, rng, _ = run_steps(trainer, 3, state, rng, data)  # the CRDPG iteration, then fine-tuning
     done = flat(state)
     assert any(not np.array_equal(done[k], cloned[k]) for k in done if k.startswith('generator/'))
