@@ -43,6 +43,13 @@ PLAIN = dict(
     target_noise=0.0,
     actor_delay=1,
 )
+# the quality preset with one more lever: the actor penalised for leaving the cloned path during CRDPG
+ANCHOR = dict(anchor_weight=1.0)
+# ablation runs beside the full system: folder kind -> (method name, overrides, what it is)
+LEVERS = {
+    'plain': ('plain_crdpg', PLAIN, "the paper's CRDPG (no warm start, no TD3), same generator and data"),
+    'anchor': ('anchored_actor', ANCHOR, 'all of the above, and the actor anchored to the cloned path (anchor_weight 1)'),
+}
 BOOTSTRAP = 2000
 
 
@@ -59,7 +66,7 @@ class Runs:
         return self.root / f'{self.preset}-{kind}-seed{seed}'
 
     def config_of(self, kind: str, seed: int):
-        changes = {**(PLAIN if kind == 'plain' else {}), 'seed': seed}
+        changes = {**(LEVERS[kind][1] if kind in LEVERS else {}), 'seed': seed}
         if kind == 'plain':
             changes['iterations'] = self.cfg.generator_updates  # equal generator updates
         return self.cfg.replace(**changes)
@@ -73,7 +80,11 @@ class Runs:
             return False
         saved = checkpoint.load_config(folder / 'checkpoint')
         if saved != self.config_of(kind, seed):
-            raise SystemExit(f'error: {folder} holds a run of another configuration or data set; pass another --runs folder')
+            print(
+                f'error: {folder} holds a run of another configuration or data set; pass another --runs folder',
+                file=sys.stderr,
+            )
+            raise SystemExit(2)
         step = checkpoint.load_extras(folder / 'checkpoint')['step']
         return step >= (saved.generator_updates if kind.startswith('fixed-') else saved.total_iterations)
 
@@ -97,16 +108,18 @@ class Runs:
     def _flags(self) -> list[str]:
         return [item for k, v in self.overrides.items() for item in (f'--{k}', str(v))]
 
-    def ensure(self, seeds: list[int], fixed_seeds: dict, plain_seeds: list[int]) -> None:
+    def ensure(self, seeds: list[int], fixed_seeds: dict, lever_seeds: dict) -> None:
         for seed in seeds:
             if not self._complete('adaptive', seed):
                 self._train('training.train', self.folder('adaptive', seed), '--seed', str(seed))
-        for seed in plain_seeds:
-            if not self._complete('plain', seed):
-                flags = [
-                    x for k, v in {**PLAIN, 'iterations': self.cfg.generator_updates}.items() for x in (f'--{k}', str(v))
-                ]
-                self._train('training.train', self.folder('plain', seed), '--seed', str(seed), *flags)
+        for kind, kind_seeds in lever_seeds.items():
+            for seed in kind_seeds:
+                if not self._complete(kind, seed):
+                    changes = self.config_of(kind, seed).to_dict()
+                    flags = [x for k in LEVERS[kind][1] for x in (f'--{k}', str(changes[k]))]
+                    if kind == 'plain':
+                        flags += ['--iterations', str(changes['iterations'])]
+                    self._train('training.train', self.folder(kind, seed), '--seed', str(seed), *flags)
         for seed in sorted({s for ss in fixed_seeds.values() for s in ss}):
             paths = [p for p, ss in fixed_seeds.items() if seed in ss and not self._complete(f'fixed-{p}', seed)]
             if not paths:
@@ -137,7 +150,7 @@ def bootstrap_ratio(a, b, rng, n=BOOTSTRAP) -> list[float]:
     return [float(np.percentile(ratios, 2.5)), float(np.percentile(ratios, 97.5))]
 
 
-def evaluate(runs: Runs, images, seeds, fixed_seeds, plain_seeds, label: str, views=None) -> dict:
+def evaluate(runs: Runs, images, seeds, fixed_seeds, lever_seeds, label: str, views=None) -> dict:
     """Every method on one image set: per-method scores over seeds, ratios, intervals, floors and headroom."""
     from training import checkpoint
     from training.evaluate import actor_scans, complete, fixed_path_scans, interpolate, random_direction_scans, score
@@ -183,15 +196,16 @@ def evaluate(runs: Runs, images, seeds, fixed_seeds, plain_seeds, label: str, vi
     )
     record('adaptive_interpolated', interpolated, kind='adaptive actor samples, linear interpolation')
     record('random_directions', random_dirs, kind='random directions per scan + the adaptive generator')
-    for seed in plain_seeds:
-        ckpt = runs.folder('plain', seed) / 'checkpoint'
-        scans = actor_scans(checkpoint.load_actor(ckpt), images, g, views=views)
-        record(
-            'plain_crdpg',
-            [score(complete(checkpoint.load_generator(ckpt), scans['partial_scan']), images)],
-            kind="the paper's CRDPG alone, same generator updates",
-            off_image_fraction=float(scans['off_image'].mean()),
-        )
+    for kind, kind_seeds in lever_seeds.items():
+        lever_scores, lever_off = [], []
+        for seed in kind_seeds:
+            ckpt = runs.folder(kind, seed) / 'checkpoint'
+            scans = actor_scans(checkpoint.load_actor(ckpt), images, g, views=views)
+            lever_scores.append(score(complete(checkpoint.load_generator(ckpt), scans['partial_scan']), images))
+            lever_off.append(float(scans['off_image'].mean()))
+        if kind_seeds:
+            name, _, what = LEVERS[kind]
+            record(name, lever_scores, kind=what, off_image_fraction=float(np.mean(lever_off)))
     for path, path_seeds in fixed_seeds.items():
         scores, positions = [], None
         for seed in path_seeds:
@@ -232,6 +246,14 @@ def evaluate(runs: Runs, images, seeds, fixed_seeds, plain_seeds, label: str, vi
             str(s): methods['adaptive']['mse_per_seed'][i] / best_per_seed.get(s, b.mean()) for i, s in enumerate(seeds)
         },
         'adaptive_win_rate': float(np.mean(a < b)),
+        'levers_over_best_fixed': {
+            name: {
+                'mse_ratio': float(per_image[name].mean() / b.mean()),
+                'interval95': bootstrap_ratio(per_image[name], b, rng),
+            }
+            for name, _, _ in LEVERS.values()
+            if name in per_image
+        },
         'adaptive_over_random_directions_mse': float(a.mean() / per_image['random_directions'].mean()),
         'headroom_per_image_best_fixed_over_best_fixed': float(per_image_best.mean() / b.mean()),
         'headroom_interval95': bootstrap_ratio(per_image_best, b, rng),
@@ -289,6 +311,9 @@ def main(argv=None) -> int:
         help='training seeds of the random walk (clearly the weakest path)',
     )
     p.add_argument('--plain-seeds', type=int, nargs='*', default=[0], help="seeds of the paper's CRDPG alone (ablation row)")
+    p.add_argument(
+        '--anchor-seeds', type=int, nargs='*', default=[0], help='seeds of the anchored actor (ablation row); none: skip'
+    )
     p.add_argument('--runs', default='runs', help='folder of training runs (reused when complete and of this configuration)')
     p.add_argument('--n-test', type=int, default=1000, help='held-out images to evaluate')
     p.add_argument(
@@ -311,7 +336,8 @@ def main(argv=None) -> int:
         'serpentine': args.fixed_seeds or args.seeds,
         'random_walk': args.random_walk_seeds,
     }
-    runs.ensure(args.seeds, fixed_seeds, args.plain_seeds)
+    lever_seeds = {'plain': args.plain_seeds, 'anchor': args.anchor_seeds}
+    runs.ensure(args.seeds, fixed_seeds, lever_seeds)
     cfg = runs.cfg
     split = dict(n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.data_seed)
     try:
@@ -324,11 +350,11 @@ def main(argv=None) -> int:
         return 2
     results, shown = {}, None
     for name, images in sets.items():
-        results[name], s = evaluate(runs, images, args.seeds, fixed_seeds, args.plain_seeds, name)
+        results[name], s = evaluate(runs, images, args.seeds, fixed_seeds, lever_seeds, name)
         shown = shown or (images, s)
     test = sets['test']
     views = detector_views(cfg, np.random.default_rng(1), len(test))  # the calibration errors of training
-    miscal, _ = evaluate(runs, test, args.seeds, fixed_seeds, [], 'test, miscalibrated detector', views)
+    miscal, _ = evaluate(runs, test, args.seeds, fixed_seeds, {}, 'test, miscalibrated detector', views)
     results['test_miscalibrated'] = miscal
     summary = {
         'dataset': args.dataset or cfg.dataset,
@@ -370,7 +396,7 @@ def main(argv=None) -> int:
             titles=[n for n, _ in cols], path=out / 'quality_paths.png',
         )  # fmt: skip
         curves = {}
-        for kind in ['adaptive', *[f'fixed-{p}' for p in fixed_seeds], *(['plain'] if args.plain_seeds else [])]:
+        for kind in ['adaptive', *[f'fixed-{p}' for p in fixed_seeds], *[k for k, ss in lever_seeds.items() if ss]]:
             with open(runs.folder(kind, 0) / 'learning_curve.csv', newline='') as f:
                 rows = [r for r in csv.DictReader(f) if r['generator_mse']]
             curves[kind] = {
@@ -382,20 +408,20 @@ def main(argv=None) -> int:
 
 
 def ablations(runs: Runs, results: dict, args, out: Path) -> None:
-    """One row per lever: what changed, iterations, the ratio to the best fixed path and its interval."""
+    """One row per lever: what changed, iterations, the ratio to the best fixed path and its interval (plain CRDPG first)."""
     rows = []
     test = results['test']
-    best = test['methods'][test['best_fixed']]['mse']
-    if 'plain_crdpg' in test['methods']:
-        m = test['methods']['plain_crdpg']
-        rows.append({'lever': "the paper's CRDPG (no warm start, no TD3), same generator and data", 'iterations': runs.config_of('plain', 0).total_iterations,
-                     'seeds': m['seeds'], 'ratio': m['mse'] / best, 'interval95': None, 'off_image_fraction': m['off_image_fraction']})  # fmt: skip
     cfg = runs.cfg
     rows.append({
         'lever': 'warm starts (generator pretrained on a bank of paths, actor cloned from the serpentine), TD3 (twin critics, target smoothing, delayed actor), critic warm-up, generator fine-tuned on the final paths',
         'iterations': cfg.total_iterations, 'seeds': len(args.seeds), 'ratio': test['adaptive_over_best_fixed_mse'],
         'interval95': test['adaptive_over_best_fixed_interval95'], 'off_image_fraction': test['off_image_fraction'],
     })  # fmt: skip
+    for kind, (name, _, what) in LEVERS.items():
+        if name in test['levers_over_best_fixed']:
+            m, lever = test['methods'][name], test['levers_over_best_fixed'][name]
+            rows.insert(0 if kind == 'plain' else len(rows), {'lever': what, 'iterations': runs.config_of(kind, 0).total_iterations, 'seeds': m['seeds'],
+                         'ratio': lever['mse_ratio'], 'interval95': lever['interval95'], 'off_image_fraction': m['off_image_fraction']})  # fmt: skip
     (out / 'quality_ablations.json').write_text(json.dumps({'best_fixed': test['best_fixed'], 'rows': rows}, indent=2))
     lines = [
         '| lever | iterations | seeds | adaptive / best fixed | 95 % interval | probes off the image |',

@@ -1,0 +1,50 @@
+"""bench/quality.py end to end at the tiny size: it trains the missing runs with the standard commands, evaluates every
+method on held-out images and writes the results the README quotes (the committed run is the quality preset)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def quality(tmp_path, *args):
+    cmd = [
+        sys.executable,
+        'bench/quality.py',
+        '--preset',
+        'tiny',
+        '--runs',
+        str(tmp_path / 'runs'),
+        '--out',
+        str(tmp_path / 'out'),
+    ]
+    env = {**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '3'}
+    return subprocess.run([*cmd, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+
+
+def test_quality_benchmark_at_the_tiny_size(tmp_path):
+    args = ['--seeds', '0', '--random-walk-seeds', '0', '--plain-seeds', '--anchor-seeds', '0', '--n-test', '16']
+    r = quality(tmp_path, *args)
+    assert r.returncode == 0, r.stderr[-3000:]
+    result = json.loads((tmp_path / 'out' / 'quality.json').read_text())
+    methods = result['methods']
+    assert {'adaptive', 'anchored_actor', 'fixed_spiral', 'fixed_serpentine', 'fixed_random_walk', 'flat_true_mean'} <= set(
+        methods
+    )
+    assert 'plain_crdpg' not in methods  # --plain-seeds with no seed skips that run
+    assert not (tmp_path / 'runs' / 'tiny-plain-seed0').exists()
+    best = result['best_fixed']
+    assert methods[best]['mse'] == min(methods[f'fixed_{p}']['mse'] for p in ('spiral', 'serpentine', 'random_walk'))
+    ratio, (lo, hi) = result['adaptive_over_best_fixed_mse'], result['adaptive_over_best_fixed_interval95']
+    assert ratio == methods['adaptive']['mse'] / methods[best]['mse'] and lo <= ratio <= hi
+    assert result['test_unseen']['n_images'] == result['test_miscalibrated']['n_images'] == result['n_images'] == 16
+    rows = json.loads((tmp_path / 'out' / 'quality_ablations.json').read_text())['rows']
+    assert [r['ratio'] for r in rows] == [ratio, result['levers_over_best_fixed']['anchored_actor']['mse_ratio']]
+    assert (tmp_path / 'out' / 'quality_paths.png').stat().st_size > 0
+
+    # a second call reuses the finished runs: nothing is trained again
+    again = quality(tmp_path, *args)
+    assert again.returncode == 0 and '+ -m training' not in again.stdout, again.stdout[-2000:]
