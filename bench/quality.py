@@ -150,6 +150,14 @@ def bootstrap_ratio(a, b, rng, n=BOOTSTRAP) -> list[float]:
     return [float(np.percentile(ratios, 2.5)), float(np.percentile(ratios, 97.5))]
 
 
+def path_spread_deg(directions) -> float:
+    """How adaptive an actor's paths are: the mean angle between each scan's segment directions and the mean direction
+    of that segment over all the scans (0 degrees: one fixed path for every image)."""
+    mean = directions.mean(axis=0)
+    mean = mean / np.linalg.norm(mean, axis=-1, keepdims=True)
+    return float(np.degrees(np.arccos(np.clip(np.sum(directions * mean, -1), -1.0, 1.0))).mean())
+
+
 def evaluate(runs: Runs, images, seeds, fixed_seeds, lever_seeds, label: str, views=None) -> dict:
     """Every method on one image set: per-method scores over seeds, ratios, intervals, floors and headroom."""
     from training import checkpoint
@@ -175,7 +183,7 @@ def evaluate(runs: Runs, images, seeds, fixed_seeds, lever_seeds, label: str, vi
             flush=True,
         )
 
-    adaptive, interpolated, random_dirs, off = [], [], [], []
+    adaptive, interpolated, random_dirs, off, spread = [], [], [], [], []
     for seed in seeds:
         ckpt = runs.folder('adaptive', seed) / 'checkpoint'
         actor, generator = checkpoint.load_actor(ckpt), checkpoint.load_generator(ckpt)
@@ -183,6 +191,7 @@ def evaluate(runs: Runs, images, seeds, fixed_seeds, lever_seeds, label: str, vi
         adaptive.append(score(complete(generator, scans['partial_scan']), images))
         interpolated.append(score(interpolate(scans['partial_scan']), images))
         off.append(float(scans['off_image'].mean()))
+        spread.append(path_spread_deg(scans['directions']))
         rscans = random_direction_scans(images, g, seed)
         random_dirs.append(score(complete(generator, rscans['partial_scan']), images))
         if seed == seeds[0]:
@@ -193,19 +202,27 @@ def evaluate(runs: Runs, images, seeds, fixed_seeds, lever_seeds, label: str, vi
         kind='adaptive actor + its generator',
         off_image_fraction=float(np.mean(off)),
         off_image_fraction_per_seed=off,
+        path_spread_deg=float(np.mean(spread)),
     )
     record('adaptive_interpolated', interpolated, kind='adaptive actor samples, linear interpolation')
     record('random_directions', random_dirs, kind='random directions per scan + the adaptive generator')
     for kind, kind_seeds in lever_seeds.items():
-        lever_scores, lever_off = [], []
+        lever_scores, lever_off, lever_spread = [], [], []
         for seed in kind_seeds:
             ckpt = runs.folder(kind, seed) / 'checkpoint'
             scans = actor_scans(checkpoint.load_actor(ckpt), images, g, views=views)
             lever_scores.append(score(complete(checkpoint.load_generator(ckpt), scans['partial_scan']), images))
             lever_off.append(float(scans['off_image'].mean()))
+            lever_spread.append(path_spread_deg(scans['directions']))
         if kind_seeds:
             name, _, what = LEVERS[kind]
-            record(name, lever_scores, kind=what, off_image_fraction=float(np.mean(lever_off)))
+            record(
+                name,
+                lever_scores,
+                kind=what,
+                off_image_fraction=float(np.mean(lever_off)),
+                path_spread_deg=float(np.mean(lever_spread)),
+            )
     for path, path_seeds in fixed_seeds.items():
         scores, positions = [], None
         for seed in path_seeds:
@@ -282,7 +299,8 @@ def table(result: dict, title: str) -> list[str]:
         '',
         f'adaptive / best fixed ({result["best_fixed"]}) MSE = **{result["adaptive_over_best_fixed_mse"]:.3f}** (95 % interval {lo:.3f}-{hi:.3f}; per seed {per_seed}); '
         f'adaptive wins on {100 * result["adaptive_win_rate"]:.1f} % of the images; adaptive / random directions = {result["adaptive_over_random_directions_mse"]:.3f}; '
-        f'probes off the image: {100 * result["off_image_fraction"]:.2f} %.',
+        f'probes off the image: {100 * result["off_image_fraction"]:.2f} %; '
+        f'path spread {result["methods"]["adaptive"]["path_spread_deg"]:.1f} degrees (0: one path for every image).',
         f'headroom: per-image best fixed path / best single fixed path = {result["headroom_per_image_best_fixed_over_best_fixed"]:.3f} ({hlo:.3f}-{hhi:.3f}).',
         'below the flat-mean floor: '
         + ', '.join(f'{n} {"yes" if v else "**NO**"}' for n, v in result['below_flat_floor'].items()),
@@ -416,23 +434,31 @@ def ablations(runs: Runs, results: dict, args, out: Path) -> None:
         'lever': 'warm starts (generator pretrained on a bank of paths, actor cloned from the serpentine), TD3 (twin critics, target smoothing, delayed actor), critic warm-up, generator fine-tuned on the final paths',
         'iterations': cfg.total_iterations, 'seeds': len(args.seeds), 'ratio': test['adaptive_over_best_fixed_mse'],
         'interval95': test['adaptive_over_best_fixed_interval95'], 'off_image_fraction': test['off_image_fraction'],
+        'path_spread_deg': test['methods']['adaptive']['path_spread_deg'],
     })  # fmt: skip
     for kind, (name, _, what) in LEVERS.items():
         if name in test['levers_over_best_fixed']:
             m, lever = test['methods'][name], test['levers_over_best_fixed'][name]
             rows.insert(0 if kind == 'plain' else len(rows), {'lever': what, 'iterations': runs.config_of(kind, 0).total_iterations, 'seeds': m['seeds'],
-                         'ratio': lever['mse_ratio'], 'interval95': lever['interval95'], 'off_image_fraction': m['off_image_fraction']})  # fmt: skip
+                         'ratio': lever['mse_ratio'], 'interval95': lever['interval95'], 'off_image_fraction': m['off_image_fraction'],
+                         'path_spread_deg': m['path_spread_deg']})  # fmt: skip
     (out / 'quality_ablations.json').write_text(json.dumps({'best_fixed': test['best_fixed'], 'rows': rows}, indent=2))
     lines = [
-        '| lever | iterations | seeds | adaptive / best fixed | 95 % interval | probes off the image |',
-        '|---|---|---|---|---|---|',
+        '| lever | iterations | seeds | adaptive / best fixed | 95 % interval | probes off the image | path spread (deg) |',
+        '|---|---|---|---|---|---|---|',
     ]
     for r in rows:
         interval = '-' if r['interval95'] is None else f'{r["interval95"][0]:.3f}-{r["interval95"][1]:.3f}'
         lines.append(
-            f'| {r["lever"]} | {r["iterations"]} | {r["seeds"]} | {r["ratio"]:.3f} | {interval} | {100 * r["off_image_fraction"]:.2f} % |'
+            f'| {r["lever"]} | {r["iterations"]} | {r["seeds"]} | {r["ratio"]:.3f} | {interval} | {100 * r["off_image_fraction"]:.2f} % | {r["path_spread_deg"]:.1f} |'
         )
-    (out / 'quality_ablations.md').write_text(f'Best fixed path: {test["best_fixed"]}.\n\n' + '\n'.join(lines) + '\n')
+    note = (
+        "Path spread: the mean angle between a scan's segment directions and the mean path over all test images; "
+        'near 0 the actor scans one fixed path whatever the image.'
+    )
+    (out / 'quality_ablations.md').write_text(
+        f'Best fixed path: {test["best_fixed"]}.\n\n' + '\n'.join(lines) + f'\n\n{note}\n'
+    )
 
 
 if __name__ == '__main__':

@@ -41,6 +41,7 @@ def test_quality_benchmark_at_the_tiny_size(tmp_path):
     ratio, (lo, hi) = result['adaptive_over_best_fixed_mse'], result['adaptive_over_best_fixed_interval95']
     assert ratio == methods['adaptive']['mse'] / methods[best]['mse'] and lo <= ratio <= hi
     assert result['test_unseen']['n_images'] == result['test_miscalibrated']['n_images'] == result['n_images'] == 16
+    assert 0 <= methods['adaptive']['path_spread_deg'] <= 180 and 'path_spread_deg' in methods['anchored_actor']
     rows = json.loads((tmp_path / 'out' / 'quality_ablations.json').read_text())['rows']
     assert [r['ratio'] for r in rows] == [ratio, result['levers_over_best_fixed']['anchored_actor']['mse_ratio']]
     assert (tmp_path / 'out' / 'quality_paths.png').stat().st_size > 0
