@@ -13,6 +13,8 @@ Reported on the held-out test split and on the unseen family (settings training 
 MSE, PSNR, SSIM per method; adaptive / best fixed MSE with a 95 % bootstrap interval over images (seeds averaged per
 image), its per-seed values, the per-image win rate, the probes the adaptive actor wasted off the image, and the
 headroom: the per-image best of all fixed paths over the best single one (what choosing a path per image could gain).
+Ablation rows: the paper's CRDPG alone (--plain-seeds) and the actor anchored to its cloned path (--anchor-seeds), each
+with its ratio, interval and path spread (how much an actor's paths differ between images; 0: one fixed path).
 Run folders are reused only if their saved configuration is the one asked for (never a run of other data).
 Writes bench/results/quality.json, quality.md, quality_ablations.json/.md, quality_paths.png, learning_curves.png.
 """
