@@ -117,10 +117,8 @@ class Runs:
         for kind, kind_seeds in lever_seeds.items():
             for seed in kind_seeds:
                 if not self._complete(kind, seed):
-                    changes = self.config_of(kind, seed).to_dict()
-                    flags = [x for k in LEVERS[kind][1] for x in (f'--{k}', str(changes[k]))]
-                    if kind == 'plain':
-                        flags += ['--iterations', str(changes['iterations'])]
+                    preset, wanted = self.cfg.to_dict(), self.config_of(kind, seed).to_dict()
+                    flags = [x for k, v in wanted.items() if v != preset[k] and k != 'seed' for x in (f'--{k}', str(v))]
                     self._train('training.train', self.folder(kind, seed), '--seed', str(seed), *flags)
         for seed in sorted({s for ss in fixed_seeds.values() for s in ss}):
             paths = [p for p, ss in fixed_seeds.items() if seed in ss and not self._complete(f'fixed-{p}', seed)]
@@ -185,12 +183,17 @@ def evaluate(runs: Runs, images, seeds, fixed_seeds, lever_seeds, label: str, vi
             flush=True,
         )
 
+    def actor_run(kind, seed):
+        """A trained actor's scans of the images, its generator, the completions' scores."""
+        ckpt = runs.folder(kind, seed) / 'checkpoint'
+        scans = actor_scans(checkpoint.load_actor(ckpt), images, g, views=views)
+        generator = checkpoint.load_generator(ckpt)
+        return scans, generator, score(complete(generator, scans['partial_scan']), images)
+
     adaptive, interpolated, random_dirs, off, spread = [], [], [], [], []
     for seed in seeds:
-        ckpt = runs.folder('adaptive', seed) / 'checkpoint'
-        actor, generator = checkpoint.load_actor(ckpt), checkpoint.load_generator(ckpt)
-        scans = actor_scans(actor, images, g, views=views)
-        adaptive.append(score(complete(generator, scans['partial_scan']), images))
+        scans, generator, scores = actor_run('adaptive', seed)
+        adaptive.append(scores)
         interpolated.append(score(interpolate(scans['partial_scan']), images))
         off.append(float(scans['off_image'].mean()))
         spread.append(path_spread_deg(scans['directions']))
@@ -211,9 +214,8 @@ def evaluate(runs: Runs, images, seeds, fixed_seeds, lever_seeds, label: str, vi
     for kind, kind_seeds in lever_seeds.items():
         lever_scores, lever_off, lever_spread = [], [], []
         for seed in kind_seeds:
-            ckpt = runs.folder(kind, seed) / 'checkpoint'
-            scans = actor_scans(checkpoint.load_actor(ckpt), images, g, views=views)
-            lever_scores.append(score(complete(checkpoint.load_generator(ckpt), scans['partial_scan']), images))
+            scans, _, scores = actor_run(kind, seed)
+            lever_scores.append(scores)
             lever_off.append(float(scans['off_image'].mean()))
             lever_spread.append(path_spread_deg(scans['directions']))
         if kind_seeds:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from hls.simulators import ROOT, SIMULATORS, build, check_simulator, default_actor_dir, failures, run
+from hls.simulators import ROOT, SIMULATORS, build, default_actor_dir, failures, run
+from rtl_tests import require_simulator
 
 HERE = Path(__file__).parent
 TESTS = ('run_test_scans', 'run_test_queued', 'run_test_saturation', 'run_test_backpressure', 'run_test_reset_mid_scan')
@@ -20,10 +21,7 @@ TESTS = ('run_test_scans', 'run_test_queued', 'run_test_saturation', 'run_test_b
 
 @pytest.fixture(scope='module', params=SIMULATORS)
 def built(request, tmp_path_factory):
-    try:
-        check_simulator(request.param)
-    except RuntimeError as e:
-        pytest.skip(str(e))
+    require_simulator(request.param)
     build_dir = tmp_path_factory.mktemp(f'actor_axis_{request.param}')
     runner, sources = build(request.param, default_actor_dir(), build_dir)
     return request.param, runner, sources, build_dir

@@ -7,17 +7,15 @@ from pathlib import Path
 import pytest
 
 from hls.rtl_wrapper.sources import EMULATOR
-from hls.simulators import SIMULATORS, check_simulator, compile_sources, failures, run
+from hls.simulators import SIMULATORS, compile_sources, failures, run
+from rtl_tests import require_simulator
 
 HERE = Path(__file__).parent
 
 
 @pytest.mark.parametrize('simulator, dwell', [(SIMULATORS[0], 0), *((sim, 3) for sim in SIMULATORS)])
 def test_microscope_emulator(simulator, dwell, tmp_path):
-    try:
-        check_simulator(simulator)
-    except RuntimeError as e:
-        pytest.skip(str(e))
+    require_simulator(simulator)
     top = 'microscope_emulator'
     runner = compile_sources(simulator, [EMULATOR], top, {'IMAGE_SIZE': 8, 'DWELL_CYCLES': dwell}, tmp_path)
     assert failures(run(runner, top, tmp_path, 'microscope_emulator_tb', HERE)) == []

@@ -11,17 +11,15 @@ from hls.contract import DEFAULT_CONTRACT
 from hls.rtl_wrapper.sources import HERE as WRAPPER_DIR
 from hls.rtl_wrapper.sources import SEQUENCER_MODULES
 from hls.sequencer_model import SequencerConfig
-from hls.simulators import SIMULATORS, check_simulator, compile_sources, failures, run
+from hls.simulators import SIMULATORS, compile_sources, failures, run
+from rtl_tests import require_simulator
 
 HERE = Path(__file__).parent
 
 
 @pytest.mark.parametrize('simulator', SIMULATORS)
 def test_scan_sequencer(simulator, tmp_path):
-    try:
-        check_simulator(simulator)
-    except RuntimeError as e:
-        pytest.skip(str(e))
+    require_simulator(simulator)
     top = 'scan_sequencer'
     params = SequencerConfig(DEFAULT_CONTRACT.geometry).verilog_parameters(DEFAULT_CONTRACT)
     runner = compile_sources(simulator, [WRAPPER_DIR / f for f in SEQUENCER_MODULES], top, params, tmp_path)

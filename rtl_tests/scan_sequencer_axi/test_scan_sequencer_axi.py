@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from hls.simulators import ROOT, SIMULATORS, build, check_simulator, default_actor_dir, failures, run
+from hls.simulators import ROOT, SIMULATORS, build, default_actor_dir, failures, run
+from rtl_tests import require_simulator
 
 HERE = Path(__file__).parent
 BENCHMARK_SCANS = 1000
@@ -21,10 +22,7 @@ BENCHMARK_SCANS = 1000
 
 @pytest.fixture(scope='module', params=SIMULATORS)
 def built(request, tmp_path_factory):
-    try:
-        check_simulator(request.param)
-    except RuntimeError as e:
-        pytest.skip(str(e))
+    require_simulator(request.param)
     build_dir = tmp_path_factory.mktemp(f'scan_sequencer_{request.param}')
     runner, sources = build(request.param, default_actor_dir(), build_dir, top='scan_sequencer_axi')
     return request.param, runner, sources, build_dir
