@@ -16,7 +16,9 @@ headroom: the per-image best of all fixed paths over the best single one (what c
 Ablation rows: the paper's CRDPG alone (--plain-seeds) and the actor anchored to its cloned path (--anchor-seeds), each
 with its ratio, interval and path spread (how much an actor's paths differ between images; 0: one fixed path).
 Run folders are reused only if their saved configuration is the one asked for (never a run of other data).
-Writes bench/results/quality.json, quality.md, quality_ablations.json/.md, quality_paths.png, learning_curves.png.
+Writes bench/results/quality.json, quality.md, quality_ablations.json/.md, quality_paths.png, learning_curves.png (other
+presets: quality_<preset>.json and so on). Presets whose actor imitates the greedy teacher (`--preset imitation`) also
+report the teacher itself on the first --oracle-images images: the adaptivity bound.
 """
 
 from __future__ import annotations
@@ -158,8 +160,9 @@ def path_spread_deg(directions) -> float:
     return float(np.degrees(np.arccos(np.clip(np.sum(directions * mean, -1), -1.0, 1.0))).mean())
 
 
-def evaluate(runs: Runs, images, seeds, fixed_seeds, lever_seeds, label: str, views=None) -> dict:
-    """Every method on one image set: per-method scores over seeds, ratios, intervals, floors and headroom."""
+def evaluate(runs: Runs, images, seeds, fixed_seeds, lever_seeds, label: str, views=None, oracle_images: int = 0) -> dict:
+    """Every method on one image set: per-method scores over seeds, ratios, intervals, floors and headroom; with
+    `oracle_images`, the greedy teacher on the first that many images (the adaptivity bound)."""
     from training import checkpoint
     from training.evaluate import actor_scans, complete, fixed_path_scans, interpolate, random_direction_scans, score
 
@@ -255,6 +258,7 @@ def evaluate(runs: Runs, images, seeds, fixed_seeds, lever_seeds, label: str, vi
     fixed_names = [f'fixed_{p}' for p in fixed_seeds]
     best = min(fixed_names, key=lambda n: methods[n]['mse'])
     a, b = per_image['adaptive'], per_image[best]
+    bound = adaptivity_bound(runs, images[:oracle_images], seeds, views, per_image, best, rng) if oracle_images else None
     per_image_best = np.min([per_image[n] for n in fixed_names], axis=0)
     best_per_seed = {s: methods[best]['mse_per_seed'][i] for i, s in enumerate(fixed_seeds[best[6:]])}
     result = {
@@ -282,8 +286,42 @@ def evaluate(runs: Runs, images, seeds, fixed_seeds, lever_seeds, label: str, vi
         'below_flat_floor': {
             n: m['mse'] < methods['flat_true_mean']['mse'] for n, m in methods.items() if n != 'flat_true_mean'
         },
+        'oracle_greedy': bound,
     }
     return result, shown
+
+
+def adaptivity_bound(runs: Runs, images, seeds, views, per_image: dict, best: str, rng) -> dict:
+    """The clairvoyant greedy teacher of each adaptive run, choosing and completing with that run's own generator, on
+    `images` (the first n of the set): its MSE against the best fixed path and the run's actor on the same images."""
+    from training import checkpoint, imitation
+    from training.evaluate import complete, score, teacher_scans
+
+    n, cfg = len(images), runs.cfg
+    candidates = imitation.candidate_directions(cfg.teacher_directions)
+    blind = imitation.blind_start(cfg.base_path, cfg.teacher_blind_segments, candidates, cfg.geometry)
+    per_seed, off = [], []
+    for seed in seeds:
+        generator = checkpoint.load_generator(runs.folder('adaptive', seed) / 'checkpoint')
+        scans = teacher_scans(generator, images, cfg.geometry, candidates, blind, views=None if views is None else views[:n])
+        per_seed.append(score(complete(generator, scans['partial_scan']), images)['per_image_mse'])
+        off.append(float(scans['off_image'].mean()))
+        print(f'oracle_greedy (seed {seed}, {n} images) MSE {per_seed[-1].mean():.5f}', flush=True)
+    oracle, fixed, actor = np.mean(per_seed, axis=0), per_image[best][:n], per_image['adaptive'][:n]
+    return {
+        'n_images': n,
+        'teacher_directions': cfg.teacher_directions,
+        'blind_segments': cfg.teacher_blind_segments,
+        'mse': float(oracle.mean()),
+        'mse_per_seed': [float(m.mean()) for m in per_seed],
+        'off_image_fraction': float(np.mean(off)),
+        'best_fixed_mse_same_images': float(fixed.mean()),
+        'adaptive_mse_same_images': float(actor.mean()),
+        'oracle_over_best_fixed': float(oracle.mean() / fixed.mean()),
+        'oracle_over_best_fixed_interval95': bootstrap_ratio(oracle, fixed, rng),
+        'adaptive_over_oracle': float(actor.mean() / oracle.mean()),
+        'adaptive_over_oracle_interval95': bootstrap_ratio(actor, oracle, rng),
+    }
 
 
 def table(result: dict, title: str) -> list[str]:
@@ -310,6 +348,17 @@ def table(result: dict, title: str) -> list[str]:
         + ', '.join(f'{n} {"yes" if v else "**NO**"}' for n, v in result['below_flat_floor'].items()),
         '',
     ]
+    if bound := result.get('oracle_greedy'):
+        lo, hi = bound['oracle_over_best_fixed_interval95']
+        alo, ahi = bound['adaptive_over_oracle_interval95']
+        lines += [
+            f'adaptivity bound, the clairvoyant greedy teacher (K = {bound["teacher_directions"]}, first {bound["blind_segments"]} '
+            f"segment(s) on the base path) choosing and completing with the adaptive run's generator, first {bound['n_images']} images: "
+            f'MSE {bound["mse"]:.5f}, / best fixed = **{bound["oracle_over_best_fixed"]:.3f}** ({lo:.3f}-{hi:.3f}); '
+            f'adaptive / teacher = {bound["adaptive_over_oracle"]:.3f} ({alo:.3f}-{ahi:.3f}); teacher probes off the image '
+            f'{100 * bound["off_image_fraction"]:.2f} %.',
+            '',
+        ]
     return lines
 
 
@@ -342,6 +391,12 @@ def main(argv=None) -> int:
         '--dataset',
         help='evaluate the trained runs on other images (a .npy of 96x96 crops or microscopy files): all of them',
     )
+    p.add_argument(
+        '--oracle-images',
+        type=int,
+        default=200,
+        help='imitation presets: the greedy teacher (the adaptivity bound) on this many held-out images (0: skip)',
+    )
     p.add_argument('--out', default='bench/results')
     args = p.parse_args(argv)
 
@@ -371,8 +426,9 @@ def main(argv=None) -> int:
         print(f'error: {e}', file=sys.stderr)
         return 2
     results, shown = {}, None
+    oracle_images = args.oracle_images if runs.cfg.imitate_iterations else 0
     for name, images in sets.items():
-        results[name], s = evaluate(runs, images, args.seeds, fixed_seeds, lever_seeds, name)
+        results[name], s = evaluate(runs, images, args.seeds, fixed_seeds, lever_seeds, name, oracle_images=oracle_images)
         shown = shown or (images, s)
     test = sets['test']
     views = detector_views(cfg, np.random.default_rng(1), len(test))  # the calibration errors of training
@@ -394,8 +450,9 @@ def main(argv=None) -> int:
     }
     out = ROOT / args.out
     out.mkdir(parents=True, exist_ok=True)
-    suffix = '' if not args.dataset else f'-{Path(args.dataset).stem}'
-    (out / f'quality{suffix}.json').write_text(json.dumps(summary, indent=2))
+    stem = 'quality' if args.preset == 'quality' else f'quality_{args.preset}'  # one set of files per preset
+    stem += '' if not args.dataset else f'-{Path(args.dataset).stem}'
+    (out / f'{stem}.json').write_text(json.dumps(summary, indent=2))
     lines = [
         f'# Quality at equal dose ({cfg.geometry.probes} probes, 1/{1 / cfg.geometry.coverage:.2f} of the pixels), preset {args.preset}, data {summary["dataset"]}',
         '',
@@ -406,16 +463,16 @@ def main(argv=None) -> int:
     lines += table(
         results['test_miscalibrated'], 'held-out test images, detector miscalibrated as in training (gain, offset per image)'
     )
-    (out / f'quality{suffix}.md').write_text('\n'.join(lines) + '\n')
+    (out / f'{stem}.md').write_text('\n'.join(lines) + '\n')
     print('\n'.join(lines))
     if not args.dataset:
-        ablations(runs, results, args, out)
+        ablations(runs, results, args, out, stem)
         images, s = shown
         names = [n for n in ('adaptive', *[f'fixed_{p}' for p in fixed_seeds]) if n in s]
         cols = [(n, i) for n in names for i in range(3)]
         paths_and_completions(
             [images[i] for _, i in cols], [s[n][0][i] for n, i in cols], [s[n][1][i] for n, i in cols], [s[n][2][i] for n, i in cols],
-            titles=[n for n, _ in cols], path=out / 'quality_paths.png',
+            titles=[n for n, _ in cols], path=out / f'{stem}_paths.png',
         )  # fmt: skip
         curves = {}
         for kind in ['adaptive', *[f'fixed-{p}' for p in fixed_seeds], *[k for k, ss in lever_seeds.items() if ss]]:
@@ -425,17 +482,18 @@ def main(argv=None) -> int:
                 'iteration': [int(r['iteration']) for r in rows],
                 'generator_mse': [float(r['generator_mse']) for r in rows],
             }
-        learning_curves(curves, out / 'learning_curves.png')
+        learning_curves(curves, out / ('learning_curves.png' if stem == 'quality' else f'{stem}_learning_curves.png'))
     return 0
 
 
-def ablations(runs: Runs, results: dict, args, out: Path) -> None:
+def ablations(runs: Runs, results: dict, args, out: Path, stem: str) -> None:
     """One row per lever: what changed, iterations, the ratio to the best fixed path and its interval (plain CRDPG first)."""
     rows = []
     test = results['test']
     cfg = runs.cfg
+    imitated = "imitation of the clairvoyant segment-greedy teacher (DAgger), generator trained at every stage, fine-tuned on the actor's own scans"
     rows.append({
-        'lever': 'warm starts (generator pretrained on a bank of paths, actor cloned from the serpentine), TD3 (twin critics, target smoothing, delayed actor), critic warm-up, generator fine-tuned on the final paths',
+        'lever': imitated if cfg.imitate_iterations else 'warm starts (generator pretrained on a bank of paths, actor cloned from the serpentine), TD3 (twin critics, target smoothing, delayed actor), critic warm-up, generator fine-tuned on the final paths',
         'iterations': cfg.total_iterations, 'seeds': len(args.seeds), 'ratio': test['adaptive_over_best_fixed_mse'],
         'interval95': test['adaptive_over_best_fixed_interval95'], 'off_image_fraction': test['off_image_fraction'],
         'path_spread_deg': test['methods']['adaptive']['path_spread_deg'],
@@ -446,7 +504,7 @@ def ablations(runs: Runs, results: dict, args, out: Path) -> None:
             rows.insert(0 if kind == 'plain' else len(rows), {'lever': what, 'iterations': runs.config_of(kind, 0).total_iterations, 'seeds': m['seeds'],
                          'ratio': lever['mse_ratio'], 'interval95': lever['interval95'], 'off_image_fraction': m['off_image_fraction'],
                          'path_spread_deg': m['path_spread_deg']})  # fmt: skip
-    (out / 'quality_ablations.json').write_text(json.dumps({'best_fixed': test['best_fixed'], 'rows': rows}, indent=2))
+    (out / f'{stem}_ablations.json').write_text(json.dumps({'best_fixed': test['best_fixed'], 'rows': rows}, indent=2))
     lines = [
         '| lever | iterations | seeds | adaptive / best fixed | 95 % interval | probes off the image | path spread (deg) |',
         '|---|---|---|---|---|---|---|',
@@ -460,7 +518,7 @@ def ablations(runs: Runs, results: dict, args, out: Path) -> None:
         "Path spread: the mean angle between a scan's segment directions and the mean path over all test images; "
         'near 0 the actor scans one fixed path whatever the image.'
     )
-    (out / 'quality_ablations.md').write_text(
+    (out / f'{stem}_ablations.md').write_text(
         f'Best fixed path: {test["best_fixed"]}.\n\n' + '\n'.join(lines) + f'\n\n{note}\n'
     )
 

@@ -88,21 +88,28 @@ def initial_start(batch: int, geometry: ScanGeometry):
     return ops.broadcast_to(ops.convert_to_tensor(geometry.start, 'float32'), (batch, 2))
 
 
-def normalise_samples(values):
-    """Each scan's samples (N, ...) mapped onto [-1, 1] by their own minimum and maximum (0 if constant)."""
+def normalise_samples(values, keep=None):
+    """Each scan's samples (N, ...) mapped onto [-1, 1] by their own minimum and maximum (0 if constant); with `keep`
+    (a boolean mask shaped like values), by the kept samples' minimum and maximum only."""
     axes = tuple(range(1, len(values.shape)))
-    lo, hi = ops.min(values, axis=axes, keepdims=True), ops.max(values, axis=axes, keepdims=True)
+    low_in = values if keep is None else ops.where(keep, values, float('inf'))
+    high_in = values if keep is None else ops.where(keep, values, -float('inf'))
+    lo, hi = ops.min(low_in, axis=axes, keepdims=True), ops.max(high_in, axis=axes, keepdims=True)
     span = hi - lo
     ok = span > 0.0
     scale = 2.0 / ops.where(ok, span, ops.ones_like(span))
     return ops.where(ok, (values - lo) * scale - 1.0, ops.zeros_like(values))
 
 
-def partial_scans(values, indices, image_size: int):
+def partial_scans(values, indices, image_size: int, keep=None):
     """Scatter each scan's normalised samples (N, ...) at indices (N, ..., 2) into (N, H, W, 2): values and mask.
 
-    A pixel visited twice holds the same value both times, so which duplicate write wins does not matter.
+    A pixel visited twice holds the same value both times, so which duplicate write wins does not matter. With `keep` (a
+    boolean mask shaped like values), only the kept samples count: the partial scan of a scan stopped part-way (see
+    `stage_mask`), normalised by what it has seen so far.
     """
+    if keep is not None:
+        return _kept_partial_scans(values, indices, image_size, keep)
     n = values.shape[0]
     flat = ops.reshape(_flat_pixel(indices, image_size), (-1, 1))
     samples = ops.reshape(normalise_samples(values), (-1,))
@@ -110,6 +117,31 @@ def partial_scans(values, indices, image_size: int):
     value_ch = ops.scatter_update(zeros, flat, samples)
     mask_ch = ops.scatter_update(zeros, flat, ops.ones_like(samples))
     return ops.reshape(ops.stack([value_ch, mask_ch], axis=-1), (n, image_size, image_size, 2))
+
+
+def _kept_partial_scans(values, indices, image_size: int, keep):
+    """partial_scans of the kept samples only: sums of kept samples and counts per pixel, then their quotient (a pixel
+    visited twice holds the same value both times, so the quotient is that value)."""
+    n = values.shape[0]
+    flat = ops.reshape(_flat_pixel(indices, image_size), (-1, 1))
+    weight = ops.reshape(ops.cast(keep, 'float32'), (-1,))
+    samples = ops.reshape(normalise_samples(values, keep), (-1,))
+    shape = (n * image_size * image_size,)
+    count = ops.scatter(flat, weight, shape)
+    total = ops.scatter(flat, weight * samples, shape)
+    value_ch = total / ops.maximum(count, 1.0)
+    mask_ch = ops.cast(count > 0.0, 'float32')
+    return ops.reshape(ops.stack([value_ch, mask_ch], axis=-1), (n, image_size, image_size, 2))
+
+
+def stage_mask(stages, geometry: ScanGeometry, per_probe: bool = False):
+    """Which segments (N, T) a scan stopped after `stages` (N,) segments has scanned (1 <= stage <= T); with `per_probe`,
+    the same for each of its T * P probes in scan order (N, T * P)."""
+    t = ops.arange(geometry.segments, dtype='int32')
+    kept = t[None, :] < ops.cast(stages, 'int32')[:, None]
+    if not per_probe:
+        return kept
+    return ops.reshape(ops.repeat(kept[:, :, None], geometry.probes_per_segment, axis=2), (kept.shape[0], -1))
 
 
 def scan_paths(images, directions, views, geometry: ScanGeometry) -> dict:
@@ -134,7 +166,8 @@ def scan_paths(images, directions, views, geometry: ScanGeometry) -> dict:
     }
 
 
-def scan_positions(images, positions, views, image_size: int):
-    """Partial scans (N, H, W, 2) of images (N, H, W) read at given probe positions (N, K, 2) through views (N, 2)."""
+def scan_positions(images, positions, views, image_size: int, keep=None):
+    """Partial scans (N, H, W, 2) of images (N, H, W) read at given probe positions (N, K, 2) through views (N, 2); with
+    `keep` (N, K), of the kept probes only."""
     values, idx, _ = sample(images, positions, image_size)
-    return partial_scans(detector(values, views), idx, image_size)
+    return partial_scans(detector(values, views), idx, image_size, keep)

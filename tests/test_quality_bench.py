@@ -10,12 +10,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def quality(tmp_path, *args):
+def quality(tmp_path, *args, preset='tiny'):
     cmd = [
         sys.executable,
         'bench/quality.py',
         '--preset',
-        'tiny',
+        preset,
         '--runs',
         str(tmp_path / 'runs'),
         '--out',
@@ -29,7 +29,7 @@ def test_quality_benchmark_at_the_tiny_size(tmp_path):
     args = ['--seeds', '0', '--random-walk-seeds', '0', '--plain-seeds', '--anchor-seeds', '0', '--n-test', '16']
     r = quality(tmp_path, *args)
     assert r.returncode == 0, r.stderr[-3000:]
-    result = json.loads((tmp_path / 'out' / 'quality.json').read_text())
+    result = json.loads((tmp_path / 'out' / 'quality_tiny.json').read_text())
     methods = result['methods']
     assert {'adaptive', 'anchored_actor', 'fixed_spiral', 'fixed_serpentine', 'fixed_random_walk', 'flat_true_mean'} <= set(
         methods
@@ -42,10 +42,27 @@ def test_quality_benchmark_at_the_tiny_size(tmp_path):
     assert ratio == methods['adaptive']['mse'] / methods[best]['mse'] and lo <= ratio <= hi
     assert result['test_unseen']['n_images'] == result['test_miscalibrated']['n_images'] == result['n_images'] == 16
     assert 0 <= methods['adaptive']['path_spread_deg'] <= 180 and 'path_spread_deg' in methods['anchored_actor']
-    rows = json.loads((tmp_path / 'out' / 'quality_ablations.json').read_text())['rows']
+    rows = json.loads((tmp_path / 'out' / 'quality_tiny_ablations.json').read_text())['rows']
     assert [r['ratio'] for r in rows] == [ratio, result['levers_over_best_fixed']['anchored_actor']['mse_ratio']]
-    assert (tmp_path / 'out' / 'quality_paths.png').stat().st_size > 0
+    assert (tmp_path / 'out' / 'quality_tiny_paths.png').stat().st_size > 0
 
     # a second call reuses the finished runs: nothing is trained again
     again = quality(tmp_path, *args)
     assert again.returncode == 0 and '+ -m training' not in again.stdout, again.stdout[-2000:]
+
+
+def test_quality_benchmark_of_the_imitation_actor_reports_the_greedy_teacher(tmp_path):
+    """An imitation preset: the actor taught by the greedy teacher against the fixed paths, and the teacher itself (the
+    adaptivity bound) on the first images, compared on the same images."""
+    args = ['--seeds', '0', '--fixed-seeds', '0', '--plain-seeds', '--anchor-seeds', '--n-test', '8', '--oracle-images', '4']
+    r = quality(tmp_path, *args, preset='tiny_imitation')
+    assert r.returncode == 0, r.stderr[-3000:]
+    result = json.loads((tmp_path / 'out' / 'quality_tiny_imitation.json').read_text())
+    bound, methods = result['oracle_greedy'], result['methods']
+    assert bound['n_images'] == 4 and bound['teacher_directions'] == 4
+    assert bound['oracle_over_best_fixed'] == bound['mse'] / bound['best_fixed_mse_same_images']
+    lo, hi = bound['oracle_over_best_fixed_interval95']
+    assert lo <= bound['oracle_over_best_fixed'] <= hi
+    assert bound['best_fixed_mse_same_images'] != methods[result['best_fixed']]['mse']  # 4 of the 8 images, not all
+    assert result['test_unseen']['oracle_greedy']['n_images'] == 4
+    assert 'adaptivity bound' in (tmp_path / 'out' / 'quality_tiny_imitation.md').read_text()

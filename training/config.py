@@ -98,6 +98,26 @@ class TrainConfig:
     anchor_weight: float = 0.0
     """during CRDPG, the actor's loss also holds it near the base path: + this x mean squared distance of its outputs to
     the base path's directions (TD3+BC style; 0: off)"""
+    imitate_iterations: int = 0
+    """DAgger iterations (after cloning, before CRDPG): each rolls in `rollouts_per_iteration` scans with a mixture of the
+    greedy teacher and the actor, labels every decision with the teacher's scores, then updates the actor on the
+    aggregate of all labelled scans and the generator on their partial scans (see training/imitation.py)"""
+    teacher_directions: int = 16
+    """K: candidate directions the greedy teacher tries at each decision"""
+    teacher_blind_segments: int = 1
+    """the teacher's first decisions follow the base path (nothing seen yet; a spread-out start helps the myopic greedy)"""
+    dagger_beta_end: float = 0.0
+    """share of roll-in decisions the teacher takes at the end of imitation (falls linearly from 1; 1: behaviour cloning
+    of the teacher's own scans, no DAgger)"""
+    imitation_temperature: float = 0.05
+    """targets: softmax of -(score / best score - 1) / this over the candidates (0: the teacher's choice alone)"""
+    imitation_concentration: float = 8.0
+    """kappa of the von Mises over the candidates that the actor's direction defines (the imitation loss)"""
+    actor_updates_per_iteration: int = 4
+    """imitation: actor updates on the aggregate buffer per DAgger iteration"""
+    stage_training: bool = False
+    """the generator learns to complete scans stopped after a random number of segments (1..T) in pretraining and
+    imitation, as the teacher asks of it (fine-tuning trains on whole scans)"""
     finetune_iterations: int = 0
     """generator updates on the noise-free policy's own paths after CRDPG"""
     loop: str = 'python'
@@ -123,9 +143,25 @@ class TrainConfig:
         check.choice('loop', self.loop, ('python', 'scan'))
         check.choice('distribute', self.distribute, ('none', 'data_parallel', 'multiworker'))
         check.choice('augmentations', self.augmentations, (8, 16))
-        for name in ('n_train', 'n_test', 'batch_size', 'rollouts_per_iteration', 'replay_capacity', 'actor_delay'):
+        for name in (
+            'n_train',
+            'n_test',
+            'batch_size',
+            'rollouts_per_iteration',
+            'replay_capacity',
+            'actor_delay',
+            'actor_updates_per_iteration',
+        ):
             check.at_least(name, getattr(self, name), 1)
-        for name in ('iterations', 'critic_warmup', 'pretrain_iterations', 'clone_iterations', 'finetune_iterations'):
+        for name in (
+            'iterations',
+            'critic_warmup',
+            'pretrain_iterations',
+            'clone_iterations',
+            'imitate_iterations',
+            'finetune_iterations',
+            'teacher_blind_segments',
+        ):
             check.at_least(name, getattr(self, name), 0)
         for name in ('log_every', 'image_every', 'checkpoint_every'):
             check.at_least(name, getattr(self, name), 1)
@@ -149,6 +185,10 @@ class TrainConfig:
         ):
             check.at_least(name, getattr(self, name), 0.0)
         check.at_least('view_gain', self.view_gain, 1.0)
+        check.at_least('teacher_directions', self.teacher_directions, 2)
+        check.within('dagger_beta_end', self.dagger_beta_end, 0.0, 1.0)
+        check.at_least('imitation_temperature', self.imitation_temperature, 0.0)
+        check.at_least('imitation_concentration', self.imitation_concentration, 0.0)
         check.at_least('actor.units', self.actor.units, 1)
         check.at_least('critic.units', self.critic.units, 1)
         check.at_least('actor.depth', self.actor.depth, 1)
@@ -162,13 +202,19 @@ class TrainConfig:
 
     @property
     def total_iterations(self) -> int:
-        """Every phase's iterations: pretraining, cloning, CRDPG, fine-tuning."""
-        return self.pretrain_iterations + self.clone_iterations + self.iterations + self.finetune_iterations
+        """Every phase's iterations: pretraining, cloning, imitation, CRDPG, fine-tuning."""
+        return (
+            self.pretrain_iterations
+            + self.clone_iterations
+            + self.imitate_iterations
+            + self.iterations
+            + self.finetune_iterations
+        )
 
     @property
     def generator_updates(self) -> int:
-        """How often the generator learns in a run (pretraining, every CRDPG iteration, fine-tuning)."""
-        return self.pretrain_iterations + self.iterations + self.finetune_iterations
+        """How often the generator learns in a run (pretraining, every imitation and CRDPG iteration, fine-tuning)."""
+        return self.pretrain_iterations + self.imitate_iterations + self.iterations + self.finetune_iterations
 
     def replace(self, **changes) -> TrainConfig:
         return dataclasses.replace(self, **changes)
@@ -308,6 +354,27 @@ PRESETS = {
         view_offset=0.3,
         loop='scan',
     ),
+    # The actor taught by the greedy teacher (DAgger) instead of CRDPG: the quality preset's networks, data and detector
+    # views; a generator that completes scans at every stage (the teacher scores its candidates with it), imitation, then
+    # the generator fine-tuned on the actor's own scans. Sized for a 2-core CPU (about an hour; the teacher's generator
+    # passes are most of it).
+    'imitation': TrainConfig(
+        preset='imitation',
+        **{
+            **_SMALL,
+            'iterations': 0,
+            'rollouts_per_iteration': 2,
+            'generator': GeneratorSpec(channels=16, residual_blocks=2, skips=True),
+        },
+        pretrain_iterations=1000,
+        imitate_iterations=600,
+        actor_updates_per_iteration=8,
+        finetune_iterations=1000,
+        stage_training=True,
+        augmentations=16,
+        view_gain=1.5,
+        view_offset=0.3,
+    ),
     # Seconds, for tests.
     'tiny': TrainConfig(
         preset='tiny',
@@ -327,6 +394,15 @@ PRESETS = {
         checkpoint_every=3,
     ),
 }
+# Seconds, for tests: the imitation preset's phases at the tiny size.
+PRESETS['tiny_imitation'] = PRESETS['tiny'].replace(
+    preset='tiny_imitation',
+    iterations=0,
+    imitate_iterations=2,
+    finetune_iterations=2,
+    stage_training=True,
+    teacher_directions=4,
+)
 
 
 def _read_file(path: Path) -> dict:

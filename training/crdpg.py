@@ -5,6 +5,8 @@ A run is a sequence of phases, each a pure compiled step `(state, draws, images)
   pretrain   the generator learns on a broad bank of valid paths (fixed paths, random inside walks, perturbations), so it
              completes any reasonable scan before the actor starts exploring
   clone      the actor learns to reproduce the base fixed path (behaviour cloning), so CRDPG starts where that path is
+  imitate    the actor imitates the segment-greedy teacher (DAgger, training/imitation.py), the generator learns on the
+             scans rolled in
   crdpg      the paper's iteration, with TD3's options (twin critics, target-policy smoothing, delayed actor)
   finetune   the generator learns on the noise-free policy's own paths
   fixed      (fixed-path baselines) the generator learns on one fixed path
@@ -34,6 +36,7 @@ from keras import ops
 
 from model import fixed_paths, scan_ops
 from model.networks import build_actor, build_critic, build_generator, initialise
+from training import imitation
 from training.augment import augment
 from training.backend import Backend
 from training.config import TrainConfig
@@ -128,6 +131,9 @@ class CRDPG:
         }
         self.bank = fixed_paths.path_bank(g, seed=cfg.seed) if cfg.pretrain_iterations else None
         self.base_directions = fixed_paths.base_path(cfg.base_path, g) if cfg.clone_iterations or cfg.anchor_weight else None
+        self.candidates = imitation.candidate_directions(cfg.teacher_directions)
+        if cfg.imitate_iterations:
+            self.teacher_blind_path = imitation.blind_start(cfg.base_path, cfg.teacher_blind_segments, self.candidates, g)
         self._compiled = {}
 
     # ---- the state ----------------------------------------------------------------------------------------------------
@@ -165,6 +171,14 @@ class CRDPG:
             loss_mean=fresh(np.float32(0.0)),
             loss_mean_square=fresh(np.float32(0.0)),
         )
+        if cfg.imitate_iterations:
+            state['demos'] = {
+                'image': fresh(np.zeros(cfg.replay_capacity, np.int32)),
+                'augment': fresh(np.zeros(cfg.replay_capacity, np.int32)),
+                'view': fresh(np.zeros((cfg.replay_capacity, 2), np.float32)),
+                'directions': fresh(np.zeros((cfg.replay_capacity, T, 2), np.float32)),
+                'targets': fresh(np.zeros((cfg.replay_capacity, T, cfg.teacher_directions), np.float32)),
+            }
         return state
 
     def with_config(self, cfg: TrainConfig) -> CRDPG:
@@ -201,10 +215,11 @@ class CRDPG:
     def phases(self) -> list[tuple[str, int]]:
         cfg = self.cfg
         if self.fixed_positions is not None:
-            return [('pretrain', cfg.pretrain_iterations), ('fixed', cfg.iterations + cfg.finetune_iterations)]
+            return [('pretrain', cfg.pretrain_iterations), ('fixed', cfg.generator_updates - cfg.pretrain_iterations)]
         return [
             ('pretrain', cfg.pretrain_iterations),
             ('clone', cfg.clone_iterations),
+            ('imitate', cfg.imitate_iterations),
             ('crdpg', cfg.iterations),
             ('finetune', cfg.finetune_iterations),
         ]
@@ -238,11 +253,16 @@ class CRDPG:
         """Exploration noise scale at a CRDPG iteration: ou_sigma decayed linearly to 0 over the iterations."""
         return self.cfg.ou_sigma * max(1.0 - iteration / max(self.cfg.iterations, 1), 0.0)
 
+    def teacher_share(self, iteration: int) -> float:
+        """beta at an imitation iteration: the share of roll-in decisions the teacher takes, 1 falling to dagger_beta_end."""
+        end, n = self.cfg.dagger_beta_end, max(self.cfg.imitate_iterations - 1, 1)
+        return 1.0 - (1.0 - end) * min(iteration / n, 1.0)
+
     def draws(self, rng: np.random.Generator, step: int, n_images: int) -> dict:
         """Every random number the step needs, from the host's generator (identical on every backend)."""
         cfg, T = self.cfg, self.geometry.segments
         phase, m = self.phase(step)
-        n = cfg.rollouts_per_iteration if phase == 'crdpg' else cfg.batch_size
+        n = cfg.rollouts_per_iteration if phase in ('crdpg', 'imitate') else cfg.batch_size
         d = {
             'image': rng.integers(0, n_images, n).astype(np.int32),
             'augment': rng.integers(0, cfg.augmentations, n).astype(np.int32),
@@ -250,6 +270,17 @@ class CRDPG:
         }
         if phase == 'pretrain':
             d['path'] = rng.integers(0, len(self.bank), n).astype(np.int32)
+        if phase in ('pretrain', 'imitate'):
+            d['stage'] = (
+                rng.integers(1, T + 1, cfg.batch_size) if cfg.stage_training else np.full(cfg.batch_size, T)
+            ).astype(np.int32)
+        if phase == 'imitate':
+            filled = min((m + 1) * n, cfg.replay_capacity)
+            d['coins'] = rng.uniform(0, 1, (n, T)).astype(np.float32)
+            d['beta'] = np.float32(self.teacher_share(m))
+            d['slots'] = ((m * n + np.arange(n)) % cfg.replay_capacity).astype(np.int32)
+            d['replay'] = rng.integers(0, filled, (cfg.actor_updates_per_iteration, cfg.batch_size)).astype(np.int32)
+            d['generator_replay'] = rng.integers(0, filled, cfg.batch_size).astype(np.int32)
         if phase in ('clone', 'crdpg'):
             d['normals'] = rng.standard_normal((n, T)).astype(np.float32)
         if phase == 'clone':
@@ -300,7 +331,9 @@ class CRDPG:
     def _pretrain(self, state, d, images):
         imgs = self._images(images, d['image'], d['augment'])
         positions = ops.take(ops.convert_to_tensor(self.bank), d['path'], axis=0)
-        scans = scan_ops.scan_positions(imgs, positions, d['view'], self.geometry.image_size)
+        staged = self.cfg.stage_training and self.fixed_positions is None  # a fixed path's generator needs whole scans only
+        keep = scan_ops.stage_mask(d['stage'], self.geometry, per_probe=True) if staged else None
+        scans = scan_ops.scan_positions(imgs, positions, d['view'], self.geometry.image_size, keep)
         return self._generator_update(state, {'scans': scans, 'images': imgs})
 
     def _fixed(self, state, d, images):
@@ -340,6 +373,59 @@ class CRDPG:
         )
         state = {**state, 'actor': actor, 'clone_opt': slots, 'step': state['step'] + 1}
         return state, {'losses/clone': aux['clone_sum'] / n}
+
+    def _imitate(self, state, d, images):
+        """One DAgger iteration: roll in and label new scans, aggregate them, update the actor on the aggregate and the
+        generator on the aggregate's partial scans (stopped after random stages with stage_training)."""
+        cfg, g = self.cfg, self.geometry
+        fresh = self._images(images, d['image'], d['augment'])
+        actor = cell_step(self.actor, state['actor'])
+        step = (lambda x, s: actor(blind(x, g), s)) if cfg.actor_mode == 'blind' else actor
+        complete = lambda scans: self.generator.stateless_call(state['generator'], [], scans)[0]  # noqa: E731
+        directions, targets, agreement = imitation.rollout(
+            complete, fresh, d['view'], g, self.candidates, self.teacher_blind_path,
+            actor=(step, zero_state(self.actor, fresh.shape[0])), coins=d['coins'], beta=d['beta'],
+            temperature=cfg.imitation_temperature,
+        )  # fmt: skip
+        new = {
+            'image': d['image'], 'augment': d['augment'], 'view': d['view'],
+            'directions': ops.stop_gradient(directions), 'targets': ops.stop_gradient(targets),
+        }  # fmt: skip
+        demos = {k: ops.scatter_update(state['demos'][k], d['slots'][:, None], new[k]) for k in new}
+
+        def replayed(idx):
+            imgs = self._images(images, ops.take(demos['image'], idx), ops.take(demos['augment'], idx))
+            views, dirs = ops.take(demos['view'], idx, axis=0), ops.take(demos['directions'], idx, axis=0)
+            return imgs, views, scan_ops.scan_paths(imgs, dirs, views, g)
+
+        def loss_fn(weights, b):
+            mu, _ = unroll(cell_step(self.actor, weights), b['seen'], zero_state(self.actor, b['seen'].shape[0]), cfg.loop)
+            norm = ops.sqrt(ops.sum(ops.square(mu), axis=-1) + 1e-12)
+            per_scan = imitation.imitation_loss(mu, b['targets'], self.candidates, cfg.imitation_concentration)
+            loss = ops.sum(per_scan + cfg.action_norm_weight * ops.mean(ops.square(norm - 1.0), axis=1))
+            return loss, {'imitation_sum': ops.sum(per_scan)}
+
+        weights, slots, n = state['actor'], state['clone_opt'], float(cfg.batch_size)
+        for u in range(cfg.actor_updates_per_iteration):
+            _, _, scan = replayed(d['replay'][u])
+            x = ops.concatenate([ops.zeros_like(scan['observations'][:, :1]), scan['observations'][:, :-1]], axis=1)
+            batch = {
+                'seen': blind(x, g) if cfg.actor_mode == 'blind' else x,
+                'targets': ops.take(demos['targets'], d['replay'][u], axis=0),
+            }
+            (_, aux), grads = self.backend.gradients(loss_fn, weights, batch)
+            weights, slots = self.backend.apply(self.clone_opt, self.actor, slots, [gr / n for gr in grads], weights)
+        imgs, _, scan = replayed(d['generator_replay'])
+        keep = ops.broadcast_to(scan_ops.stage_mask(d['stage'], g)[:, :, None], scan['values'].shape)
+        partial = scan_ops.partial_scans(scan['values'], scan['indices'], g.image_size, keep)
+        state = {**state, 'actor': weights, 'clone_opt': slots, 'demos': demos}
+        state, metrics = self._generator_update(state, {'scans': partial, 'images': imgs})
+        return state, {
+            **metrics,
+            'losses/imitation': aux['imitation_sum'] / n,
+            'charts/teacher_share': d['beta'],
+            'charts/actor_agrees_with_teacher': agreement,
+        }
 
     def _crdpg(self, state, d, images):
         cfg = self.cfg

@@ -72,6 +72,24 @@ def actor_scans(
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
+def teacher_scans(
+    generator, images: np.ndarray, geometry: ScanGeometry, candidates, blind_path, *, views=None, batch: int = 32
+) -> dict:
+    """The clairvoyant segment-greedy teacher's scans of images (N, H, W) (training.imitation), choosing with `generator`:
+    directions, positions, partial scans, off-image flags, as `actor_scans`."""
+    from training.imitation import rollout
+
+    views = perfect_views(len(images)) if views is None else np.asarray(views, np.float32)
+    parts = []
+    for i in range(0, len(images), batch):
+        chunk, chunk_views = ops.convert_to_tensor(images[i : i + batch]), ops.convert_to_tensor(views[i : i + batch])
+        directions, _, _ = rollout(
+            lambda s: generator(s, training=False), chunk, chunk_views, geometry, candidates, blind_path
+        )
+        parts.append(_scans(images[i : i + batch], directions, views[i : i + batch], geometry))
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
 def random_direction_scans(images: np.ndarray, geometry: ScanGeometry, seed: int) -> dict:
     """The baseline an actor must beat: scans of images (N, H, W) along uniformly random directions, new ones per scan."""
     angle = np.random.default_rng(seed).uniform(0, 2 * np.pi, (len(images), geometry.segments))

@@ -130,8 +130,10 @@ class Member:
 
     def log(self, phase: str, values: dict, step: int, seconds: float) -> None:
         self.writer.scalars(values, step)
-        keys = ('losses/generator_mse', 'losses/critic', 'losses/actor', 'charts/over_edge_penalty_per_scan')
-        self.curve.writerow([step, phase, *(values.get(k, '') for k in keys), round(seconds, 2)])
+        actor_loss = values.get('losses/actor', values.get('losses/imitation', ''))  # CRDPG's, or imitation's
+        keys = ('losses/generator_mse', 'losses/critic')
+        row = [*(values.get(k, '') for k in keys), actor_loss, values.get('charts/over_edge_penalty_per_scan', '')]
+        self.curve.writerow([step, phase, *row, round(seconds, 2)])
         self.curve_file.flush()
 
     def close(self) -> None:
