@@ -375,11 +375,14 @@ def main(argv=None) -> int:
         '--fixed-seeds', type=int, nargs='+', help='training seeds of the spiral and the serpentine (default: --seeds)'
     )
     p.add_argument(
+        '--serpentine-seeds', type=int, nargs='+', help='training seeds of the serpentine (default: --fixed-seeds)'
+    )
+    p.add_argument(
         '--random-walk-seeds',
         type=int,
-        nargs='+',
+        nargs='*',
         default=[0],
-        help='training seeds of the random walk (clearly the weakest path)',
+        help='training seeds of the random walk (clearly the weakest path); none: skip',
     )
     p.add_argument('--plain-seeds', type=int, nargs='*', default=[0], help="seeds of the paper's CRDPG alone (ablation row)")
     p.add_argument(
@@ -410,9 +413,10 @@ def main(argv=None) -> int:
     runs = Runs(ROOT / args.runs, args.preset, args.backend, {})
     fixed_seeds = {
         'spiral': args.fixed_seeds or args.seeds,
-        'serpentine': args.fixed_seeds or args.seeds,
+        'serpentine': args.serpentine_seeds or args.fixed_seeds or args.seeds,
         'random_walk': args.random_walk_seeds,
     }
+    fixed_seeds = {path: seeds for path, seeds in fixed_seeds.items() if seeds}
     lever_seeds = {'plain': args.plain_seeds, 'anchor': args.anchor_seeds}
     runs.ensure(args.seeds, fixed_seeds, lever_seeds)
     cfg = runs.cfg
