@@ -396,7 +396,7 @@ class CRDPG:
         def replayed(idx):
             imgs = self._images(images, ops.take(demos['image'], idx), ops.take(demos['augment'], idx))
             views, dirs = ops.take(demos['view'], idx, axis=0), ops.take(demos['directions'], idx, axis=0)
-            return imgs, views, scan_ops.scan_paths(imgs, dirs, views, g)
+            return imgs, scan_ops.scan_paths(imgs, dirs, views, g)
 
         def loss_fn(weights, b):
             mu, _ = unroll(cell_step(self.actor, weights), b['seen'], zero_state(self.actor, b['seen'].shape[0]), cfg.loop)
@@ -407,7 +407,7 @@ class CRDPG:
 
         weights, slots, n = state['actor'], state['clone_opt'], float(cfg.batch_size)
         for u in range(cfg.actor_updates_per_iteration):
-            _, _, scan = replayed(d['replay'][u])
+            _, scan = replayed(d['replay'][u])
             x = ops.concatenate([ops.zeros_like(scan['observations'][:, :1]), scan['observations'][:, :-1]], axis=1)
             batch = {
                 'seen': blind(x, g) if cfg.actor_mode == 'blind' else x,
@@ -415,7 +415,7 @@ class CRDPG:
             }
             (_, aux), grads = self.backend.gradients(loss_fn, weights, batch)
             weights, slots = self.backend.apply(self.clone_opt, self.actor, slots, [gr / n for gr in grads], weights)
-        imgs, _, scan = replayed(d['generator_replay'])
+        imgs, scan = replayed(d['generator_replay'])
         keep = ops.broadcast_to(scan_ops.stage_mask(d['stage'], g)[:, :, None], scan['values'].shape)
         partial = scan_ops.partial_scans(scan['values'], scan['indices'], g.image_size, keep)
         state = {**state, 'actor': weights, 'clone_opt': slots, 'demos': demos}
