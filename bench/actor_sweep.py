@@ -27,13 +27,15 @@ def parse_variant(text: str) -> tuple[int, float]:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from host.cli import Parser, integer
+
+    p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--variants', type=parse_variant, nargs='+', default=[(8, 1e-6), (16, 1e-6)])
     p.add_argument('--checkpoint', type=Path, default=Path('checkpoints/quality'))
-    p.add_argument('--images', type=int, default=500, help='held-out images for the scan MSE')
-    p.add_argument('--distill-images', type=int, default=2048)
-    p.add_argument('--rounds', type=int, default=4)
-    p.add_argument('--epochs', type=int, default=25)
+    p.add_argument('--images', type=integer(1, 10**9), default=500, help='held-out images for the scan MSE')
+    p.add_argument('--distill-images', type=integer(1, 10**9), default=2048)
+    p.add_argument('--rounds', type=integer(1, 10**9), default=4)
+    p.add_argument('--epochs', type=integer(1, 10**9), default=25)
     args = p.parse_args(argv)
     from bench import hardware
     from hls import build_hls, build_rtl, distill

@@ -311,13 +311,15 @@ def fabric_tables(f: dict) -> str:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from host.cli import Parser, integer
+
+    p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--actor', type=Path, default=Path(DEFAULT_ACTOR))
     p.add_argument('--rtl', type=Path, default=Path('hls/build/rtl'), help='make rtl output (core.json, resources.json)')
     p.add_argument('--hls', type=Path, default=None, help='make hls output (csim.json), if it was run for this actor')
     p.add_argument('--rtl-sim', type=Path, default=None, help='folder of make bench-rtl-sim results (one JSON per run)')
     p.add_argument('--checkpoint', type=Path, default=Path('checkpoints/quality'))
-    p.add_argument('--images', type=int, default=500)
+    p.add_argument('--images', type=integer(1, 10**9), default=500)
     p.add_argument('--name', default='default', help='row name; a rerun with the same name replaces the row')
     p.add_argument('--skip-quality', action='store_true', help="keep the row's scan-quality numbers (same actor)")
     p.add_argument('--no-fabric', action='store_true', help='only the variant row (the actor sweep)')

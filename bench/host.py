@@ -264,17 +264,19 @@ def write_docs(result: dict, path: Path) -> None:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--scans', type=int, default=50, help='scans per backend for the end-to-end rate')
+    from host.cli import Parser, integer, real
+
+    p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--scans', type=integer(1, 10**9), default=50, help='scans per backend for the end-to-end rate')
     p.add_argument('--backends', nargs='+', default=['reference', 'rtl-sim', 'scripted'])
     p.add_argument('--actor-dir', default=DEFAULT_ACTOR_DIR)
     p.add_argument('--checkpoint', default='checkpoints/quality')
     p.add_argument('--images', default='procedural', help='procedural or a .npy file')
-    p.add_argument('--dwell-us', type=float, default=1.0)
-    p.add_argument('--batch-sizes', type=int, nargs='+', default=[1, 4, 16, 32])
-    p.add_argument('--requests', type=int, default=64, help='completions per batch size')
-    p.add_argument('--fault-scans', type=int, default=300)
-    p.add_argument('--kills', type=int, default=4)
+    p.add_argument('--dwell-us', type=real(0, 1e6), default=1.0)
+    p.add_argument('--batch-sizes', type=integer(1, 4096), nargs='+', default=[1, 4, 16, 32])
+    p.add_argument('--requests', type=integer(1, 10**9), default=64, help='completions per batch size')
+    p.add_argument('--fault-scans', type=integer(0, 10**9), default=300)
+    p.add_argument('--kills', type=integer(0, 10**9), default=4)
     p.add_argument('--out', default='bench/results/host.json')
     p.add_argument('--docs', default='docs/host.md', help='markdown file whose results section is rewritten')
     args = p.parse_args()

@@ -363,19 +363,31 @@ def table(result: dict, title: str) -> list[str]:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from host.cli import Parser, integer
+
+    p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--preset', default='quality')
     p.add_argument(
         '--backend', default='tensorflow', choices=['tensorflow', 'jax'], help='backend of any training still needed'
     )
     p.add_argument(
-        '--seeds', type=int, nargs='+', default=[0, 1, 2], help='training seeds of the adaptive system and the fixed paths'
+        '--seeds',
+        type=integer(0, 2**32 - 1),
+        nargs='+',
+        default=[0, 1, 2],
+        help='training seeds of the adaptive system and the fixed paths',
     )
     p.add_argument(
-        '--fixed-seeds', type=int, nargs='+', help='training seeds of the spiral and the serpentine (default: --seeds)'
+        '--fixed-seeds',
+        type=integer(0, 2**32 - 1),
+        nargs='+',
+        help='training seeds of the spiral and the serpentine (default: --seeds)',
     )
     p.add_argument(
-        '--serpentine-seeds', type=int, nargs='+', help='training seeds of the serpentine (default: --fixed-seeds)'
+        '--serpentine-seeds',
+        type=integer(0, 2**32 - 1),
+        nargs='+',
+        help='training seeds of the serpentine (default: --fixed-seeds)',
     )
     p.add_argument(
         '--random-walk-seeds',
@@ -384,12 +396,22 @@ def main(argv=None) -> int:
         default=[0],
         help='training seeds of the random walk (clearly the weakest path); none: skip',
     )
-    p.add_argument('--plain-seeds', type=int, nargs='*', default=[0], help="seeds of the paper's CRDPG alone (ablation row)")
     p.add_argument(
-        '--anchor-seeds', type=int, nargs='*', default=[0], help='seeds of the anchored actor (ablation row); none: skip'
+        '--plain-seeds',
+        type=integer(0, 2**32 - 1),
+        nargs='*',
+        default=[0],
+        help="seeds of the paper's CRDPG alone (ablation row)",
+    )
+    p.add_argument(
+        '--anchor-seeds',
+        type=integer(0, 2**32 - 1),
+        nargs='*',
+        default=[0],
+        help='seeds of the anchored actor (ablation row); none: skip',
     )
     p.add_argument('--runs', default='runs', help='folder of training runs (reused when complete and of this configuration)')
-    p.add_argument('--n-test', type=int, default=1000, help='held-out images to evaluate')
+    p.add_argument('--n-test', type=integer(1, 10**9), default=1000, help='held-out images to evaluate')
     p.add_argument(
         '--dataset',
         help='evaluate the trained runs on other images (a .npy of 96x96 crops or microscopy files): all of them',

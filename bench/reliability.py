@@ -12,6 +12,10 @@
    what was left. A witness thread lists pending/ and done/ every 10 ms. Counted: lost (a scan seen stored, or
    preceding a stored scan of its run, that is not in done/ at the end), duplicated (second completions detected in
    duplicates.log), corrupt (a completion that is not the interpolation of its scan, or a scan file set aside).
+3. Probes: the cases a review found, each counted (sent, answered, crashes, tracebacks, lost, stuck, peak memory):
+   bad pending entries (a scan of strings, a folder named like a scan, a scan without probes), a down service, one
+   message of 400,000 small frames (the service's peak and after memory), a malformed board key, images with nothing
+   to scan, and a mistake in every command of the project (`cli_mistakes`: one line, exit 2, no traceback).
 Every count is computed from the files; the exit status is 1 when any criterion fails.
 """
 
@@ -23,6 +27,7 @@ import os
 import platform
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -40,8 +45,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / 'tests')]
 from fuzz_messages import fuzz  # noqa: E402
 from host_helpers import PYTHON, free_port, smooth_images, start_scanning_host, start_service, stop  # noqa: E402
 
-from host.completers import interpolate  # noqa: E402
 from host.store import ScanStore  # noqa: E402
+from model.interpolation import interpolate  # noqa: E402
 
 
 def fuzz_run(messages: int, seed: int) -> dict:
@@ -176,6 +181,221 @@ def fault_run(scans: int, service_kills: int, board_kills: int, per_run: int, se
     }
 
 
+# ---- named probes: the cases a review found, each counted ----------------------------------------------------------
+def run_program(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    env = {**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '3', 'PYTHONPATH': str(ROOT)}
+    return subprocess.run([PYTHON, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def row(**counts) -> dict:
+    """One probe's record: every key of the table, None where it does not apply."""
+    keys = ('sent', 'answered', 'crashes', 'tracebacks', 'lost', 'duplicated', 'corrupt', 'stuck', 'peak_memory_mb')
+    return {**{k: None for k in keys}, **counts}
+
+
+def probe_bad_pending_entries(work: Path) -> dict:
+    """Good scans beside a scan of strings, a folder named like a scan and a scan without probes: --complete-pending
+    completes the good ones and sets the others aside (corrupt/, refused/ with the reason)."""
+    from host.actors import ScriptedActor
+    from host.microscope import SimulatedMicroscope
+    from host.scan import acquire
+    from model.geometry import DEFAULT_GEOMETRY
+
+    store = ScanStore(work / 'bad_pending')
+    scope = SimulatedMicroscope(smooth_images(6), dwell_s=0)
+    for k in range(6):
+        arrays, meta = acquire(ScriptedActor(), scope, DEFAULT_GEOMETRY)
+        spoiled = {1: np.full((96, 96, 2), 'x'), 2: np.zeros((96, 96, 2), np.float32)}
+        store.add(f's{k}', {**arrays, 'partial_scan': spoiled.get(k, arrays['partial_scan'])}, meta)
+    (store.pending / 'folder.npz').mkdir()
+    port = free_port()
+    service = start_service(port, '--completer', 'interpolate')
+    try:
+        r = run_program('host/run_scan.py', '--complete-pending', '--out', str(store.root), '--server', f'127.0.0.1:{port}')
+    finally:
+        stop(service)
+    good = {'s0', 's3', 's4', 's5'}
+    return row(
+        sent=7,
+        answered=len(store.done_ids()) + len(list(store.refused.glob('*.npz'))) + len(list(store.corrupt.iterdir())),
+        crashes=int(r.returncode not in (0, 3)),
+        tracebacks=r.stderr.count('Traceback'),
+        lost=len(good - set(store.done_ids())),
+        stuck=len(store.pending_ids()),
+        exit_code=r.returncode,
+        set_aside=sorted(p.name for p in store.corrupt.iterdir()),
+        refused=sorted(p.name for p in store.refused.glob('*.npz')),
+    )
+
+
+def probe_service_down(work: Path, scans: int = 6) -> dict:
+    """--complete-pending with no service: it gives up after two unanswered scans, says how many wait, exits 3."""
+    store = ScanStore(work / 'service_down')
+    from host.actors import ScriptedActor
+    from host.microscope import SimulatedMicroscope
+    from host.scan import acquire
+    from model.geometry import DEFAULT_GEOMETRY
+
+    scope = SimulatedMicroscope(smooth_images(scans), dwell_s=0)
+    for k in range(scans):
+        store.add(f's{k}', *acquire(ScriptedActor(), scope, DEFAULT_GEOMETRY))
+    t0 = time.perf_counter()
+    r = run_program(
+        'host/run_scan.py', '--complete-pending', '--out', str(store.root), '--server', f'127.0.0.1:{free_port()}'
+    )
+    return row(
+        sent=scans,
+        answered=0,
+        crashes=int(r.returncode not in (0, 3)),
+        tracebacks=r.stderr.count('Traceback'),
+        lost=scans - len(store.pending_ids()),
+        stuck=0 if f'{scans} scan(s) wait in' in r.stderr else scans,  # waiting, and the user told so, is not stuck
+        exit_code=r.returncode,
+        seconds=round(time.perf_counter() - t0, 1),
+        last_line=r.stderr.strip().splitlines()[-1],
+    )
+
+
+def probe_many_frames_flood(frames: int = 400_000, frame_bytes: int = 1024) -> dict:
+    """One message of many small frames, each under ZeroMQ's per-frame limit. Peak: the service's VmHWM (libzmq holds a
+    whole multipart message before the first frame can be read); after: its resident memory once refused."""
+    import zmq
+
+    from host import schema
+    from host.client import CompletionClient
+
+    port = free_port()
+    service = start_service(port, '--completer', 'interpolate')
+    try:
+        before = _memory_mb(service.pid, 'VmRSS')
+        sock = zmq.Context.instance().socket(zmq.DEALER)
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.setsockopt(zmq.SNDHWM, 0)
+        sock.connect(f'tcp://127.0.0.1:{port}')
+        for _ in range(frames - 1):
+            sock.send(b'\0' * frame_bytes, zmq.SNDMORE)
+        sock.send(b'\0' * frame_bytes)
+        answered = sock.poll(120_000) and schema.parse_header(sock.recv_multipart()[0])['kind'] == 'error'
+        sock.close(0)
+        client = CompletionClient(f'tcp://127.0.0.1:{port}', timeout_s=10)
+        client.ping()
+        client.close()
+        return row(
+            sent=1,
+            answered=int(bool(answered)),
+            crashes=int(service.poll() is not None),
+            peak_memory_mb=_memory_mb(service.pid, 'VmHWM'),
+            message_mb=round(frames * frame_bytes / 2**20, 1),
+            memory_before_mb=before,
+            memory_after_mb=_memory_mb(service.pid, 'VmRSS'),
+        )
+    finally:
+        stop(service)
+
+
+def _memory_mb(pid: int, key: str) -> float:
+    for line in open(f'/proc/{pid}/status'):
+        if line.startswith(key + ':'):
+            return round(int(line.split()[1]) / 1024, 1)
+    raise RuntimeError(f'no {key} for process {pid}')
+
+
+def probe_malformed_board_key(work: Path) -> dict:
+    """A bad .key file among the boards' keys: the service refuses to start, naming the file (it used to start and
+    lock every board out)."""
+    r = run_program('-m', 'host.keys', str(work / 'keys'))
+    (work / 'keys' / 'service' / 'clients' / 'broken.key').write_text('not a key\n')
+    r = run_program('-m', 'host.generator_service', '--completer', 'interpolate', '--keys', str(work / 'keys' / 'service'),
+                    '--port', str(free_port()))  # fmt: skip
+    return row(
+        sent=1,
+        answered=int(r.returncode == 2 and 'broken.key' in r.stderr),
+        crashes=int(r.returncode not in (0, 2)),
+        tracebacks=r.stderr.count('Traceback'),
+        exit_code=r.returncode,
+        message=r.stderr.strip().splitlines()[-1] if r.stderr.strip() else '',
+    )
+
+
+def probe_images_with_nothing_to_scan(work: Path) -> dict:
+    """run_scan --images with an all-NaN, an all-Inf and a constant image: refused (exit 2), never "completed"."""
+    codes = []
+    for fill in (np.nan, np.inf, 7.0):
+        images = smooth_images(3)
+        images[1] = fill
+        np.save(work / 'flat.npy', images)
+        r = run_program(
+            'host/run_scan.py', '--images', str(work / 'flat.npy'), '--server', 'none', '--out', str(work / 'flat')
+        )
+        codes.append(r.returncode)
+    return row(sent=3, answered=codes.count(2), crashes=sum(c not in (0, 2) for c in codes), exit_codes=codes)
+
+
+def cli_mistakes(work: Path) -> list[tuple[tuple[str, ...], str]]:
+    """(command line, the words its one-line error must hold) for a mistake in every command of the project; files
+    the mistakes need are made under `work`."""
+    (work / 'a_file').write_text('')
+    (work / 'empty.npy').write_bytes(b'')
+    unwritable = work / 'a_file' / 'below'  # a path under a file: nobody can write it, root included
+    listed = work / 'listed'
+    shutil.copytree(ROOT / 'checkpoints' / 'quality', listed)
+    (listed / 'manifest.json').write_text('[]')
+    run = ('-m', 'training.train', '--preset', 'tiny')
+    return [
+        ((*run, '--out', str(unwritable)), 'cannot write the run folder'),
+        ((*run, '--out', str(work / 'r'), '--dataset', str(work / 'empty.npy')), 'is not a readable NumPy'),
+        ((*run, '--batch_size', '100000'), 'batch_size must lie in'),
+        ((*run, '--actor.units', '100000000'), 'actor.units must lie in'),
+        ((*run, '--seed', '-1'), 'seed must lie in'),
+        ((*run, '--stop-after', '0'), 'argument --stop-after'),
+        ((*run, '--no-such-flag'), 'unrecognized arguments'),
+        (('-m', 'training.checkpoint', 'export', 'checkpoints/quality', str(unwritable)), 'cannot write'),
+        (('-m', 'training.checkpoint', 'verify', str(work / 'missing')), 'does not exist'),
+        (('-m', 'training.checkpoint', 'verify', str(listed)), 'is not a manifest'),
+        (('-m', 'training.data', '--figure', str(unwritable / 'x.png')), 'cannot write'),
+        (('-m', 'training.data', '--n-train', '-5'), 'argument --n-train'),
+        (('-m', 'training.report', 'checkpoints/quality', '--n-test', '0'), 'argument --n-test'),
+        (('bench/host.py', '--scans', '-5'), 'argument --scans'),
+        (('bench/quality.py', '--seeds', 'x'), 'argument --seeds'),
+        (('bench/train_speed.py', '--iterations', '0'), 'argument --iterations'),
+        (('-m', 'bench.hardware', '--images', '0'), 'argument --images'),
+        (('bench/reliability.py', '--messages', '-1'), 'argument --messages'),
+        (('-m', 'bench.actor_sweep', '--rounds', '0'), 'argument --rounds'),
+        (('bench/teacher_learnability.py', '--epochs', '0'), 'argument --epochs'),
+        (('hls/distill.py', '--units', '0'), 'argument --units'),
+        (('hls/build_hls.py', '--images', '0'), 'argument --images'),
+        (('hls/build_rtl.py', '--period-ns', '-1'), 'argument --period-ns'),
+        (('hls/bitstream.py', '--no-such-flag'), 'unrecognized arguments'),
+        (('host/run_scan.py', '--dose', '-1'), 'argument --dose'),
+        (('host/run_scan.py', '--server', '::1:5555'), 'argument --server'),
+        (('-m', 'host.generator_service', '--port', '70000'), 'argument --port'),
+        (('-m', 'host.keys', str(work), '--client', 'a/b'), '--client must be'),
+    ]
+
+
+def probe_cli_mistakes(work: Path) -> dict:
+    """Every command of cli_mistakes: its exit status, tracebacks, and lines of error output (1 wanted)."""
+    cases, failures, tracebacks = cli_mistakes(work), [], 0
+    for args, words in cases:
+        r = run_program(*args)
+        lines = [x for x in r.stderr.strip().splitlines() if not x.startswith(('I0000', 'WARNING: All log'))]
+        tracebacks += r.stderr.count('Traceback')
+        if r.returncode != 2 or len(lines) != 1 or words not in lines[0]:
+            failures.append({'command': ' '.join(args), 'exit': r.returncode, 'stderr': lines[-3:]})
+    return row(sent=len(cases), answered=len(cases) - len(failures), tracebacks=tracebacks, not_one_line=failures)
+
+
+def probes(work: Path) -> dict:
+    return {
+        'bad_pending_entries': probe_bad_pending_entries(work),
+        'service_down': probe_service_down(work),
+        'many_frames_flood': probe_many_frames_flood(),
+        'malformed_board_key': probe_malformed_board_key(work),
+        'images_with_nothing_to_scan': probe_images_with_nothing_to_scan(work),
+        'cli_mistakes': probe_cli_mistakes(work),
+    }
+
+
 def criteria(result: dict, args) -> dict:
     f, z = result['fault_run'], result['fuzz']
     return {
@@ -189,6 +409,17 @@ def criteria(result: dict, args) -> dict:
             f['tracebacks_in_logs'] == 0
             and set(f['board_exit_codes_not_killed']) <= {0}
             and f['complete_pending_exit_codes'] == [0, 0]
+        ),
+        'probes: 0 crashes, 0 tracebacks, 0 lost, 0 stuck': all(
+            not (p[k] or 0) for p in result['probes'].values() for k in ('crashes', 'tracebacks', 'lost', 'stuck')
+        ),
+        'probes: every bad input answered (refused, set aside or one-line error)': all(
+            p['answered'] == p['sent'] for name, p in result['probes'].items() if name != 'service_down'
+        ),
+        'probes: memory back within 50 MB of its start after a many-frames flood': (
+            result['probes']['many_frames_flood']['memory_after_mb']
+            - result['probes']['many_frames_flood']['memory_before_mb']
+            < 50
         ),
     }
 
@@ -213,19 +444,34 @@ def markdown(result: dict) -> str:
         '|---|---|',
     ]
     lines += [f'| {k.replace("_", " ")} | {v} |' for k, v in f.items()]
+    keys = ('sent', 'answered', 'crashes', 'tracebacks', 'lost', 'stuck', 'peak_memory_mb')
+    lines += ['', '| probe | ' + ' | '.join(k.replace('_', ' ') for k in keys) + ' |', '|---' * (len(keys) + 1) + '|']
+    for name, probe in result['probes'].items():
+        cells = ['-' if probe[k] is None else str(probe[k]) for k in keys]
+        lines.append(f'| {name.replace("_", " ")} | ' + ' | '.join(cells) + ' |')
+    flood, down = result['probes']['many_frames_flood'], result['probes']['service_down']
+    lines += [
+        '',
+        f'Many-frames flood: one message of {flood["message_mb"]} MB in 1 KiB frames; the service held '
+        f'{flood["memory_before_mb"]} MB before, peaked at {flood["peak_memory_mb"]} MB (libzmq assembles a whole '
+        f'multipart message before the first frame can be read) and held {flood["memory_after_mb"]} MB after refusing it. '
+        f'Service down: --complete-pending gave up after {down["seconds"]} s with "{down["last_line"]}".',
+    ]
     lines += ['', '| criterion | met |', '|---|---|']
     lines += [f'| {k} | {"yes" if v else "NO"} |' for k, v in result['criteria'].items()]
     return '\n'.join(lines) + '\n'
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--messages', type=int, default=20_000, help='fuzzed messages (default %(default)s)')
-    p.add_argument('--scans', type=int, default=1000, help='at least this many scans in the fault run')
-    p.add_argument('--service-kills', type=int, default=10)
-    p.add_argument('--board-kills', type=int, default=5)
-    p.add_argument('--per-run', type=int, default=150, help='scans each board program is asked for')
-    p.add_argument('--seed', type=int, default=0)
+    from host.cli import Parser, integer
+
+    p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--messages', type=integer(0, 10**9), default=20_000, help='fuzzed messages (default %(default)s)')
+    p.add_argument('--scans', type=integer(1, 10**9), default=1000, help='at least this many scans in the fault run')
+    p.add_argument('--service-kills', type=integer(0, 10**9), default=10)
+    p.add_argument('--board-kills', type=integer(0, 10**9), default=5)
+    p.add_argument('--per-run', type=integer(1, 10**9), default=150, help='scans each board program is asked for')
+    p.add_argument('--seed', type=integer(0, 2**32 - 1), default=0)
     p.add_argument('--out', default='bench/results/reliability.json')
     args = p.parse_args()
     result = {
@@ -241,6 +487,9 @@ def main() -> int:
             args.scans, args.service_kills, args.board_kills, args.per_run, args.seed, Path(work)
         )
     print(json.dumps(result['fault_run']), flush=True)
+    with tempfile.TemporaryDirectory() as work:
+        result['probes'] = probes(Path(work))
+    print(json.dumps(result['probes']), flush=True)
     result['criteria'] = criteria(result, args)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

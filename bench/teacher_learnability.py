@@ -22,7 +22,6 @@ not a function of what the actor sees. Writes bench/results/teacher_learnability
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -103,16 +102,22 @@ def scores(choice, best, regret_of, rng):
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog='python bench/teacher_learnability.py', description=__doc__.split('\n\n')[0])
+    from host.cli import Parser, integer
+
+    p = Parser(prog='python bench/teacher_learnability.py', description=__doc__.split('\n\n')[0])
     p.add_argument('run', nargs='?', default='runs/imitation-adaptive-seed0', help='an imitation run folder')
-    p.add_argument('--held-out', type=int, default=200, help='scans held out of the fit (the last ones stored)')
-    p.add_argument('--epochs', type=int, default=60)
-    p.add_argument('--seed', type=int, default=0)
+    p.add_argument(
+        '--held-out', type=integer(1, 10**9), default=200, help='scans held out of the fit (the last ones stored)'
+    )
+    p.add_argument('--epochs', type=integer(1, 10**9), default=60)
+    p.add_argument('--seed', type=integer(0, 2**32 - 1), default=0)
     p.add_argument('--out', default=str(ROOT / 'bench' / 'results' / 'teacher_learnability'))
     args = p.parse_args(argv)
     run = Path(args.run)
     if not (run / 'checkpoint').is_dir():
-        print(f'error: {run} holds no checkpoint: train it first (python bench/quality.py --preset imitation)', file=sys.stderr)
+        print(
+            f'error: {run} holds no checkpoint: train it first (python bench/quality.py --preset imitation)', file=sys.stderr
+        )
         return 2
 
     from training import imitation
@@ -186,7 +191,7 @@ def main(argv=None) -> int:
         lines.append(f'| {name} | {fmt(h, "agreement")} | {fmt(h, "regret")} | {t["agreement"]:.3f} | {t["regret"]:.3f} |')
     lines += [
         '',
-        f'Agreement: the predicted direction is the teacher\'s choice among {k} candidates (chance {1 / k:.3f}). Regret: the',
+        f"Agreement: the predicted direction is the teacher's choice among {k} candidates (chance {1 / k:.3f}). Regret: the",
         "chosen candidate's relative completion-MSE excess over the teacher's best (0.05 = 5 % worse), capped at "
         f'{result["regret_cap"]:.2f}. Intervals: 95 % bootstrap over held-out scans. Written by bench/teacher_learnability.py.',
     ]

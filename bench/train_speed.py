@@ -60,7 +60,7 @@ def measure(preset: str, loop: str, iterations: int) -> dict:
     import keras
     import numpy as np
 
-    from host.completers import GeneratorCompleter
+    from host.workstation import GeneratorCompleter
     from training import checkpoint
     from training.config import load_config
     from training.crdpg import CRDPG
@@ -136,11 +136,13 @@ def table(result: dict) -> str:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from host.cli import Parser, integer
+
+    p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--backends', nargs='+', default=['tensorflow', 'jax'], choices=['tensorflow', 'jax'])
     p.add_argument('--presets', nargs='+', default=['small', 'paper'])
     p.add_argument('--loops', nargs='+', default=['python'], choices=['python', 'scan'])
-    p.add_argument('--iterations', type=int, default=20, help='timed iterations per configuration')
+    p.add_argument('--iterations', type=integer(1, 10**9), default=20, help='timed iterations per configuration')
     p.add_argument('--out', default='bench/results')
     p.add_argument('--one', nargs=3, metavar=('PRESET', 'LOOP', 'ITERATIONS'), help=argparse.SUPPRESS)
     args = p.parse_args(argv)

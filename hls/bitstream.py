@@ -56,16 +56,17 @@ def cells_tcl(design: board_design.Design) -> str:
 
 def axi_tcl(design: board_design.Design) -> str:
     h, clk = board_design.HIERARCHY, f'/ps7/FCLK_CLK0 ({board_design.CLOCK_MHZ} MHz)'
+    clocks = f'Clk_master "{clk}" Clk_slave "{clk}" Clk_xbar "{clk}"'  # the keys of Vivado 2017.3 on (was one "Clk")
     lines = []
     for c in design.cells:
         if c.control:
             lines.append(
-                f'apply_bd_automation -rule xilinx.com:bd_rule:axi4 -config {{Master "/ps7/M_AXI_GP0" Clk "{clk}"}} '
+                f'apply_bd_automation -rule xilinx.com:bd_rule:axi4 -config {{Master "/ps7/M_AXI_GP0" {clocks}}} '
                 f'[get_bd_intf_pins {h}/{c.name}/{c.control}]'
             )
         for port in c.memory:
             lines.append(
-                f'apply_bd_automation -rule xilinx.com:bd_rule:axi4 -config {{Slave "/ps7/S_AXI_HP0" Clk "{clk}"}} '
+                f'apply_bd_automation -rule xilinx.com:bd_rule:axi4 -config {{Slave "/ps7/S_AXI_HP0" {clocks}}} '
                 f'[get_bd_intf_pins {h}/{c.name}/{port}]'
             )
     return '\n'.join(lines)
@@ -101,7 +102,9 @@ def write_tcl(actor_dir: Path, out: Path) -> Path:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from host.cli import Parser
+
+    p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument(
         '--actor',
         type=Path,

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hls.contract import RAW, REPORT_WORD_BITS
+
 PART = 'xc7z020clg400-1'
 BOARD_PART = 'tul.com.tw:pynq-z2:part0:*'
 CLOCK_MHZ = 100
@@ -72,7 +74,7 @@ class Design:
         return [c for c in self.cells if c.control]
 
 
-def dma_config(image_bits: int = 16, report_bits: int = 64) -> dict:
+def dma_config(image_bits: int = RAW.bits, report_bits: int = REPORT_WORD_BITS) -> dict:
     """AXI DMA in simple mode: each memory-map side as wide as its stream (the DataMover needs stream <= memory map;
     32 bits is the narrowest memory map)."""
     return {

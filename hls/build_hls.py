@@ -101,11 +101,17 @@ def mismatches(outputs, actor, refs) -> dict:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from host.cli import Parser, integer
+
+    p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--actor', type=Path, default=Path('hls/build/actor_q'))
     p.add_argument('--out', type=Path, default=Path('hls/build/hls4ml'))
-    p.add_argument('--images', type=int, default=16, help='test images scanned closed-loop (20 decisions each)')
-    p.add_argument('--random', type=int, default=2000, help='extra decisions on inputs drawn over the whole formats')
+    p.add_argument(
+        '--images', type=integer(1, 10**9), default=16, help='test images scanned closed-loop (20 decisions each)'
+    )
+    p.add_argument(
+        '--random', type=integer(0, 10**9), default=2000, help='extra decisions on inputs drawn over the whole formats'
+    )
     args = p.parse_args(argv)
     if message := missing_actor_file(args.actor, 'model.keras'):
         print(f'error: {message}', file=sys.stderr)

@@ -79,11 +79,14 @@ def count_resources(stat: str) -> dict:
 
 def main(argv=None) -> int:
     from hls.rtl_wrapper.sources import PERIOD_NS, prepare
+    from host.cli import Parser, real
 
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--actor', type=Path, default=Path('hls/build/actor_q'))
     p.add_argument('--out', type=Path, default=Path('hls/build/rtl'))
-    p.add_argument('--period-ns', type=float, default=PERIOD_NS, help='clock period the core is pipelined for')
+    p.add_argument(
+        '--period-ns', type=real(0, 1000, above=True), default=PERIOD_NS, help='clock period the core is pipelined for'
+    )
     p.add_argument('--tops', nargs='*', choices=YOSYS_TOPS, default=list(YOSYS_TOPS), help='Yosys resource counts of')
     p.add_argument('--tables', nargs='*', choices=list(TABLE_MAPPINGS), default=list(TABLE_MAPPINGS))
     args = p.parse_args(argv)

@@ -181,7 +181,6 @@ RAW = FixedPoint(16, 16)
 """a raw detector sample: a signed 16-bit integer"""
 GAIN = FixedPoint(24, 0, signed=False)
 """the calibration gain register: unsigned, 24 fractional bits (value = word / 2**24, range [0, 1))"""
-POSITION_WORD_BITS = 16
 REPORT_WORD_BITS = 64
 SEQUENCER_REGISTERS = {
     'CONTROL': 0x00,  # write: bit 0 START a scan, bit 1 ABORT (reset the sequencer and the core)

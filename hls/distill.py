@@ -123,13 +123,15 @@ def distil(checkpoint: Path, units: int, n_images: int, rounds: int, epochs: int
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from host.cli import Parser, integer
+
+    p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--checkpoint', type=Path, default=Path('checkpoints/quality'))
     p.add_argument('--out', type=Path, default=Path('hls/build/actor_q'))
-    p.add_argument('--units', type=int, default=16, help='LSTM units H of the quantized cell')
-    p.add_argument('--images', type=int, default=2048, help='training images scanned per DAgger round')
-    p.add_argument('--rounds', type=int, default=4, help="DAgger rounds (round 0: the teacher's own scans)")
-    p.add_argument('--epochs', type=int, default=25, help='epochs over all scans so far, per round')
+    p.add_argument('--units', type=integer(1, 4096), default=16, help='LSTM units H of the quantized cell')
+    p.add_argument('--images', type=integer(1, 10**9), default=2048, help='training images scanned per DAgger round')
+    p.add_argument('--rounds', type=integer(1, 10**9), default=4, help="DAgger rounds (round 0: the teacher's own scans)")
+    p.add_argument('--epochs', type=integer(1, 10**9), default=25, help='epochs over all scans so far, per round')
     p.add_argument('--beta', type=float, default=1e-6, help='HGQ2 EBOPs weight: larger prunes more bits')
     args = p.parse_args(argv)
     from training.checkpoint import CheckpointError, verify

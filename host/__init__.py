@@ -9,7 +9,8 @@ Runs on a PYNQ board (NumPy + pynq + pyzmq + tifffile, never TensorFlow) and on 
   store.py             every acquired scan on disk before it is sent (pending/ -> done/, exactly once)
   sender.py            the background sender thread (bounded retries with backoff) and --complete-pending
   client.py, schema.py the completion client and the versioned message schema (JSON header + raw float32 frame)
-  generator_service.py the GPU-side completion service (validates, batches); completers.py what completes
+  generator_service.py the GPU-side completion service (validates, batches; trained generator or interpolation)
+  workstation.py       workstation-only parts (Keras, training/): the float actor, the generator, procedural images
   keys.py              CURVE keys for a service beyond loopback (python -m host.keys DIR)
   cli.py               one-line errors (exit 2) and range-checked arguments of the host command lines
 """

@@ -132,30 +132,6 @@ class FabricActor:
         return arrays, meta
 
 
-class FloatActor:
-    """The trained Keras per-step cell (inputs [x, h0, c0, ...], outputs [action, h0', c0', ...]); state kept here."""
-
-    def __init__(self, checkpoint: str | Path):
-        from training.checkpoint import load_actor, load_config
-
-        self.model = load_actor(checkpoint)
-        self.blind = load_config(checkpoint).actor_mode == 'blind'  # a blind actor never sees probe values
-        self.name, self.contract_hash, self.last_q = 'float', None, None
-        self.state_sizes = [int(t.shape[-1]) for t in self.model.inputs[1:]]
-        self.reset()
-
-    def reset(self) -> None:
-        self.state = [np.zeros((1, n), np.float32) for n in self.state_sizes]
-
-    def step(self, obs: np.ndarray) -> np.ndarray:
-        x = np.array(obs, np.float32)[None]
-        if self.blind:
-            x[:, : x.shape[1] - 2] = 0
-        out = self.model([x, *self.state], training=False)
-        self.state = [np.asarray(s) for s in out[1:]]
-        return np.asarray(out[0], np.float64)[0]
-
-
 class ScriptedActor:
     """No model: each segment turns by a fixed angle (a deterministic path that ignores the observations)."""
 
@@ -185,6 +161,8 @@ def make_actor(
         if backend == 'scripted':
             return ScriptedActor()
         if backend == 'float':
+            from host.workstation import FloatActor  # Keras and training/: never on the board
+
             return FloatActor(checkpoint)
         contract, digest = load_contract(actor_dir)
         if backend == 'reference':

@@ -55,13 +55,24 @@ def port(text: str) -> int:
 
 
 def endpoint(text: str) -> str:
-    """HOST:PORT with a valid port; 'none' passes through."""
+    """HOST:PORT with a valid port, an IPv6 host in brackets ([::1]:5555); 'none' passes through."""
     host, sep, number = text.rpartition(':')
     if text == 'none':
         return text
-    if not sep or not host or any(c in host for c in ' /\\[]'):
-        raise argparse.ArgumentTypeError(f'must be HOST:PORT (e.g. 127.0.0.1:5555) or none, got {text!r}')
-    return f'{host}:{port(number)}'
+    if host.startswith('[') and host.endswith(']'):
+        host = host[1:-1]
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f'{text!r}: brackets hold an IPv6 address, e.g. [::1]:5555') from None
+    if not sep or not host or any(c in host for c in ' /\\[]') or (':' in host and not text.startswith('[')):
+        raise argparse.ArgumentTypeError(f'must be HOST:PORT (e.g. 127.0.0.1:5555 or [::1]:5555) or none, got {text!r}')
+    return f'{bracketed(host)}:{port(number)}'
+
+
+def bracketed(host: str) -> str:
+    """A host as it goes into a ZeroMQ tcp:// address: IPv6 addresses in brackets."""
+    return f'[{host}]' if ':' in host else host
 
 
 def is_loopback(host: str) -> bool:

@@ -45,6 +45,7 @@ class CompletionClient:
             socket = self.context.socket(self.zmq.DEALER)
             socket.setsockopt(self.zmq.LINGER, 0)
             socket.setsockopt(self.zmq.MAXMSGSIZE, schema.max_wire_bytes(schema.MAX_IMAGE_SIZE))
+            socket.setsockopt(self.zmq.IPV6, 1)  # tcp://[::1]:5555 and host names with IPv6 addresses
             if self.keys is not None:
                 self.keys.apply(socket)
             try:

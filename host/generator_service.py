@@ -29,8 +29,8 @@ os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
 import numpy as np  # noqa: E402
 
 from host import cli, schema  # noqa: E402
-from host.completers import GeneratorCompleter, interpolate  # noqa: E402
 from host.keys import KeyFileError, serve_securely  # noqa: E402
+from model.interpolation import interpolate  # noqa: E402
 
 
 def _log(message: str) -> None:
@@ -61,6 +61,7 @@ class CompletionService:
             self.socket.setsockopt(zmq.LINGER, 0)
             # ZeroMQ disconnects a client sending any larger frame before it reaches Python (the limit is per frame)
             self.socket.setsockopt(zmq.MAXMSGSIZE, schema.max_wire_bytes(image_size))
+            self.socket.setsockopt(zmq.IPV6, 1)  # listen on IPv6 addresses too (--bind ::1)
             if keys is not None:
                 self.authenticator = serve_securely(self.context, self.socket, keys)
             self.socket.bind(address)
@@ -73,23 +74,32 @@ class CompletionService:
         self.socket.send_multipart(envelope + frames)
 
     def _receive(self, timeout_ms: int):
-        """One message as (envelope, frames), or None after timeout_ms. A message over the limits on frames or bytes
-        is answered with an error here, before any parsing, and its frames are discarded without being copied."""
+        """One message as (envelope, frames), or None after timeout_ms. Frames and bytes are counted as each frame is
+        read (ZeroMQ's RCVMORE): past the limits, the rest of the message is read and dropped frame by frame, never
+        kept, and the message is answered with an error before any parsing."""
         if not self.socket.poll(timeout_ms):
             return None
-        parts = [self.socket.recv(copy=False)]
-        while parts[-1].more:
-            parts.append(self.socket.recv(copy=False))
-        split = 2 if len(parts) > 1 and len(parts[1]) == 0 else 1  # REQ clients add an empty delimiter frame
-        envelope, body = [p.bytes for p in parts[:split]], parts[split:]
-        size = sum(len(p) for p in body)
-        if len(body) > schema.MAX_FRAMES or size > self.max_bytes:
+        identity = self.socket.recv(copy=False)  # a ROUTER socket prefixes every message with the client's identity
+        envelope, body, frames, size, more = [identity.bytes], [], 0, 0, identity.more
+        while more:
+            frame = self.socket.recv(copy=False)
+            more = frame.more
+            if len(envelope) == 1 and frames == 0 and len(frame) == 0:
+                envelope.append(b'')  # REQ clients add an empty delimiter frame
+                continue
+            frames, size = frames + 1, size + len(frame)
+            if frames <= schema.MAX_FRAMES and size <= self.max_bytes:
+                body.append(frame.bytes)
+            else:
+                body = []  # over the limits: drop what was kept, count the rest without keeping it
+        if frames > schema.MAX_FRAMES or size > self.max_bytes:
             self.errors += 1
-            _log(f'refused a message of {len(body)} frames, {size} bytes')
+            _log(f'refused a message of {frames} frames, {size} bytes')
             limits = f'at most {schema.MAX_FRAMES} frames and {self.max_bytes} bytes'
-            self._reply(envelope, schema.error(None, f'message of {len(body)} frames, {size} bytes: {limits}'))
+            self._reply(envelope, schema.error(None, f'message of {frames} frames, {size} bytes: {limits}', True))
+            release_freed_memory()
             return envelope, None
-        return envelope, [p.bytes for p in body]
+        return envelope, body
 
     def _collect(self, first) -> list:
         """Valid requests for one batch: the first one, then whatever arrives within batch_wait (up to max_batch)."""
@@ -113,7 +123,10 @@ class CompletionService:
         except Exception as e:  # a SchemaError, or a bug that one message must not turn into a stopped service
             self.errors += 1
             _log(f'rejected a request: {e}')
-            self._reply(envelope, schema.error(None, str(e) if isinstance(e, schema.SchemaError) else repr(e)))
+            if isinstance(e, schema.SchemaError):
+                self._reply(envelope, schema.error(e.scan_id, str(e), permanent=True))
+            else:
+                self._reply(envelope, schema.error(None, repr(e)))
             return None
         if kind == 'ping':
             self._reply(envelope, schema.pong())
@@ -167,6 +180,18 @@ class CompletionService:
         if self.authenticator is not None:
             self.authenticator.stop()
         self.context.term()
+
+
+def release_freed_memory() -> None:
+    """Hand freed heap back to the system (glibc keeps it otherwise): after a refused flood of small frames the
+    service's memory returns to its size before the flood. A no-op where there is no glibc."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6').malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def warm_up(completer, image_size: int) -> None:
@@ -225,6 +250,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     if args.completer == 'generator':
         try:
+            from host.workstation import GeneratorCompleter  # Keras and training/ (lazily: interpolate needs neither)
+
             completer = GeneratorCompleter(args.checkpoint)
         except Exception as e:
             print(
@@ -237,7 +264,7 @@ def main(argv=None) -> int:
     else:
         completer, image_size = interpolate, args.image_size
     warm_up(completer, image_size)
-    address = f'tcp://{args.bind}:{args.port}'
+    address = f'tcp://{cli.bracketed(args.bind)}:{args.port}'
     try:
         service = CompletionService(completer, image_size, address, args.keys, args.max_batch, args.batch_wait_ms)
     except KeyFileError as e:

@@ -69,8 +69,13 @@ def serve_securely(context, socket, folder: str | Path):
     public, secret = _load(folder / 'server.key_secret')
     if secret is None or not (folder / 'clients').is_dir():
         raise KeyFileError(f'{folder} holds no service key pair: pass --keys DIR/service, made by python -m host.keys DIR')
-    if not list((folder / 'clients').glob('*.key')):
+    boards = sorted((folder / 'clients').glob('*.key'))
+    if not boards:
         raise KeyFileError(f'{folder}/clients/ holds no board key: add one with python -m host.keys {folder.parent}')
+    for board in boards:  # zmq.auth would skip a bad file silently and lock every board out with an empty allow-list
+        public, _ = _load(board)
+        if not public or len(public) != 40:
+            raise KeyFileError(f'{board} holds no public key: remove it, or remake it with python -m host.keys')
     authenticator = ThreadAuthenticator(context)
     authenticator.start()
     authenticator.configure_curve(domain='*', location=str(folder / 'clients'))

@@ -37,9 +37,9 @@ def load_images(source: str, size: int = 96) -> np.ndarray:
     .hspy), cut into size x size tiles; arrays and files are normalised per image (min-max, not blurred).
     Raises DataError (one line: what is wrong and what to pass instead)."""
     if source == 'procedural':
-        from training.data import load_split  # workstation only: generates the data set with SciPy
+        from host.workstation import procedural_images  # training/ and SciPy: never on the board
 
-        return np.asarray(load_split('procedural', 'test'), np.float32)  # already blurred and in [-1, 1]
+        return procedural_images()
     path = Path(source)
     if not path.is_file():
         raise DataError(f'image source {source} not found: pass "procedural" or a .npy/.npz/.dm4/.emd/.tif file')
@@ -60,6 +60,15 @@ def load_images(source: str, size: int = 96) -> np.ndarray:
         images = images[..., 0]
     if images.ndim != 3 or images.shape[1:] != (size, size) or len(images) == 0:
         raise DataError(f'expected images of shape [N, {size}, {size}], got {list(images.shape)} from {source}')
+    finite = np.isfinite(images)
+    with np.errstate(invalid='ignore'):
+        lo = np.where(finite, images, np.inf).min(axis=(1, 2))
+        hi = np.where(finite, images, -np.inf).max(axis=(1, 2))
+    flat = np.flatnonzero(~(hi > lo))  # no finite values, or one value only: nothing to scan
+    if len(flat):
+        raise DataError(
+            f'{source}: image(s) {flat[:10].tolist()} are constant or hold no finite values (nothing to scan): remove them'
+        )
     images = normalise(images)
     if not np.isfinite(images).all():
         raise DataError(f'{source} holds values too large to normalise (a span beyond 1e308): rescale the images')

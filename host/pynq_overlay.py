@@ -28,7 +28,6 @@ from hls.contract import (
     CONTROL_ABORT,
     CONTROL_START,
     GAIN,
-    POSITION_WORD_BITS,
     RAW,
     REPORT_WORD_BITS,
     SEQUENCER_REGISTERS,
@@ -121,7 +120,8 @@ class ScanSequencerIP(DefaultIP):
         self.write(self.CONTROL, CONTROL_START)
 
     def abort(self) -> None:
-        """Drop the scan in flight: resets the sequencer, the actor core and the microscope side."""
+        """Drop the scan in flight: resets the sequencer, the actor core and the microscope side (the fabric only: the
+        DMA's S2MM channel may be left mid-packet, so drivers call ScanHierarchy.abort(), which resets it too)."""
         self.write(self.CONTROL, CONTROL_ABORT)
 
 
@@ -147,10 +147,10 @@ class ScanHierarchy(DefaultHierarchy):
             )
         params = self.dma.description['parameters']
         widths = int(params['c_m_axis_mm2s_tdata_width']), int(params['c_s_axis_s2mm_tdata_width'])
-        if widths != (POSITION_WORD_BITS, REPORT_WORD_BITS):
+        if widths != (RAW.bits, REPORT_WORD_BITS):  # MM2S carries the raw image's samples, S2MM the report words
             raise ValueError(
-                f'DMA streams are {widths[0]}/{widths[1]} bits, the contract needs '
-                f'{POSITION_WORD_BITS}/{REPORT_WORD_BITS}: rebuild the bitstream'
+                f'DMA streams are {widths[0]}/{widths[1]} bits, the contract needs {RAW.bits} (raw samples) / '
+                f'{REPORT_WORD_BITS} (report words): rebuild the bitstream'
             )
         if not timeout_s > 0:
             raise ValueError(f'timeout_s must be a positive number of seconds, got {timeout_s!r}')
@@ -165,7 +165,7 @@ class ScanHierarchy(DefaultHierarchy):
         while not channel.idle:
             if channel.error or time.monotonic() > deadline:
                 counters = self.sequencer.counters()
-                self.recover()
+                self.abort()
                 raise DeviceTimeout(
                     f'{what} did not finish within {self.timeout_s} s (DMA error: {bool(channel.error)}, '
                     f'sequencer {counters}); the sequencer, the core and the DMA were reset'
@@ -187,8 +187,9 @@ class ScanHierarchy(DefaultHierarchy):
         self._wait(self.dma.recvchannel, 'the scan')
         return np.array(self.report, np.uint64)
 
-    def recover(self) -> None:
-        """After a timeout: abort the sequencer (core and microscope side too), reset the DMA, restart its channels."""
+    def abort(self) -> None:
+        """Drop the scan in flight, whole: abort the sequencer (core and microscope side too), reset the DMA (its S2MM
+        channel may be mid-packet), restart its channels. Called after a timeout; the next run() starts clean."""
         self.sequencer.abort()
         self.dma.write(DMA_CONTROL, DMA_RESET)
         deadline = time.monotonic() + self.timeout_s

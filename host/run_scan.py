@@ -217,8 +217,14 @@ def main(argv=None) -> int:
         left, count = len(store.pending_ids()), collections.Counter(outcomes.values())
         _log(
             f'{count["done"]} completed, {count["elsewhere"]} taken by another process, {left} still pending, '
-            f'{count["corrupt"]} corrupt (moved to {store.corrupt})'
+            f'{count["corrupt"]} corrupt (moved to {store.corrupt}), {count["refused"]} refused (moved to {store.refused}, '
+            'reasons beside them)'
         )
+        if count['waiting']:
+            _log(
+                f'error: the completion service at {args.server} did not answer: {left} scan(s) wait in {store.pending}; '
+                'start it and run --complete-pending again'
+            )
         return 0 if left == 0 else 3
 
     from host.microscope import SimulatedMicroscope, load_images
@@ -227,6 +233,11 @@ def main(argv=None) -> int:
         images = load_images(args.images)
     except DataError as e:
         _log(f'error: {e}')
+        return 2
+    if args.first_image >= len(images):
+        _log(
+            f'error: --first-image {args.first_image} is beyond the {len(images)} images of {args.images}: pass 0 to {len(images) - 1}'
+        )
         return 2
     microscope = SimulatedMicroscope(images, args.dose, args.jitter, args.dwell_us * 1e-6, args.seed, args.first_image)
     try:

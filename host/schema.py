@@ -4,7 +4,8 @@ Request  frames: [header, payload]  header = {"schema": "stem-completion", "vers
                                               "scan_id": str, "shape": [H, W, 2], "dtype": "float32"}
                                     payload = H*W*2 float32: channel 0 the probe values, channel 1 the 0/1 mask
 Reply    frames: [header, payload]  header = {..., "kind": "completion", "scan_id", "shape": [H, W], "dtype": "float32"}
-Error    frames: [header]           header = {..., "kind": "error", "scan_id": str|null, "error": message}
+Error    frames: [header]           header = {..., "kind": "error", "scan_id": str|null, "error": message,
+                                              "permanent": bool}  (true: the request breaks the schema, do not resend)
 Ping     frames: [header]           kind "ping" -> reply kind "pong" (health check)
 
 Version 2 dropped version 1's "token": beyond loopback, ZeroMQ CURVE authenticates the peers (host.keys).
@@ -29,15 +30,20 @@ SCAN_ID = re.compile(r'[A-Za-z0-9_.-]{1,128}')
 
 
 class SchemaError(ValueError):
-    """A message that does not follow the schema (the service answers with an error and carries on)."""
-
-
-class ServiceError(RuntimeError):
-    """The service answered with an error."""
+    """A message that does not follow the schema (the service answers with an error and carries on); `scan_id` is the
+    request's scan id when the header named a valid one."""
 
     def __init__(self, message: str, scan_id: str | None = None):
         super().__init__(message)
         self.scan_id = scan_id
+
+
+class ServiceError(RuntimeError):
+    """The service answered with an error; `permanent`: the request itself breaks the schema (resending cannot help)."""
+
+    def __init__(self, message: str, scan_id: str | None = None, permanent: bool = False):
+        super().__init__(message)
+        self.scan_id, self.permanent = scan_id, permanent
 
 
 def max_frame_bytes(image_size: int) -> int:
@@ -70,8 +76,9 @@ def completion(scan_id: str, image: np.ndarray) -> list[bytes]:
     return [_header('completion', scan_id, shape=list(image.shape), dtype='float32'), image.tobytes()]
 
 
-def error(scan_id: str | None, message: str) -> list[bytes]:
-    return [_header('error', scan_id, error=' '.join(message.split())[:300])]  # one line, however long the cause
+def error(scan_id: str | None, message: str, permanent: bool = False) -> list[bytes]:
+    """An error reply; one line, however long the cause."""
+    return [_header('error', scan_id, error=' '.join(message.split())[:300], permanent=permanent)]
 
 
 def pong() -> list[bytes]:
@@ -89,7 +96,7 @@ def parse_header(frame: bytes) -> dict:
         raise SchemaError('header is nested too deeply to be a header') from None
     if not isinstance(header, dict) or header.get('schema') != SCHEMA:
         raise SchemaError(f'not a {SCHEMA} message')
-    if header.get('version') != VERSION:
+    if type(header.get('version')) is not int or header['version'] != VERSION:  # 2.0 and True are not 2
         raise SchemaError(f'unsupported schema version {_short(header.get("version"))}, this side speaks {VERSION}')
     return header
 
@@ -136,16 +143,25 @@ def parse_request(frames: list[bytes], image_size: int) -> tuple[str, dict, np.n
         return kind, header, None
     if kind != 'complete':
         raise SchemaError(f'unknown message kind {_short(kind)}')
-    _scan_id(header)
-    if len(frames) != 2:
-        raise SchemaError(f'a request has 2 frames (header, payload), got {len(frames)}')
-    partial = _array(header, frames[1], (image_size, image_size, 2))
+    scan_id = _scan_id(header)
+    try:
+        if len(frames) != 2:
+            raise SchemaError(f'a request has 2 frames (header, payload), got {len(frames)}')
+        partial = _array(header, frames[1], (image_size, image_size, 2))
+        check_partial(partial)
+    except SchemaError as e:
+        raise SchemaError(str(e), scan_id) from None
+    return kind, header, partial
+
+
+def check_partial(partial: np.ndarray) -> None:
+    """What every partial scan (H, W, 2) must be, wherever it is checked: finite, sane probe values and a 0/1 mask
+    holding at least one probe. The board checks its stored scans with this before sending them."""
     check_values(partial[..., 0], 'payload')
     if not np.all((partial[..., 1] == 0) | (partial[..., 1] == 1)):
         raise SchemaError('mask channel must be 0 or 1')
     if not partial[..., 1].any():
         raise SchemaError('mask has no probes: nothing to complete')
-    return kind, header, partial
 
 
 def parse_reply(frames: list[bytes], shape: tuple[int, int] | None) -> tuple[str | None, np.ndarray | None]:
@@ -158,7 +174,8 @@ def parse_reply(frames: list[bytes], shape: tuple[int, int] | None) -> tuple[str
     kind = header.get('kind')
     if kind == 'error':
         scan_id = header.get('scan_id') if isinstance(header.get('scan_id'), str) else None
-        raise ServiceError(f'service error for scan {scan_id}: {str(header.get("error"))[:300]}', scan_id)
+        message = f'service error for scan {scan_id}: {str(header.get("error"))[:300]}'
+        raise ServiceError(message, scan_id, header.get('permanent') is True)
     if kind == 'pong':
         return None, None
     if kind != 'completion' or len(frames) != 2 or shape is None:

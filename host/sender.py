@@ -8,7 +8,7 @@ import threading
 import time
 
 from host.client import CompletionClient, ServiceUnavailable
-from host.schema import SchemaError, ServiceError
+from host.schema import SchemaError, ServiceError, check_partial
 from host.store import CorruptScan, ScanStore
 
 
@@ -21,8 +21,10 @@ def complete_one(
 ) -> str:
     """Send one pending scan with bounded retries and exponential backoff, holding its claim in the store.
 
-    Returns 'done', 'duplicate', 'corrupt' (set aside in corrupt/), 'pending' (service still failing, or its replies
-    were not valid completions: retry later) or 'elsewhere' (another process completed it or is completing it).
+    Returns 'done', 'duplicate', 'corrupt' (unreadable: set aside in corrupt/), 'refused' (the scan breaks the schema,
+    checked here or by the service: moved to refused/ with the reason), 'unavailable' (no reply after every retry:
+    stays in pending/), 'pending' (the service failed to complete it, or its replies were not valid completions: stays
+    in pending/ for later) or 'elsewhere' (another process completed it or is completing it).
     """
     with store.claim(scan_id) as claimed:
         if not claimed:
@@ -32,17 +34,30 @@ def complete_one(
         except CorruptScan as e:
             _log(f'error: {e}; moved to {store.set_aside(scan_id)}, the other scans carry on')
             return 'corrupt'
+        try:
+            check_partial(arrays['partial_scan'])
+        except SchemaError as e:
+            _log(f'{scan_id} cannot be completed ({e}): moved to {store.refuse(scan_id, str(e))}')
+            return 'refused'
         for attempt in range(retries + 1):
             try:
                 image = client.complete(scan_id, arrays['partial_scan'])
-            except (ServiceUnavailable, ServiceError, SchemaError) as e:
-                if attempt == retries:
-                    _log(f'{scan_id} stays in pending/ after {retries + 1} attempts ({e}); finish with --complete-pending')
-                    return 'pending'
-                time.sleep(min(backoff_s * 2**attempt, 2.0))
-                continue
-            draw = None if figure is None else (lambda path: figure(path, arrays, meta, image))
-            return 'done' if store.complete(scan_id, image, draw) else 'duplicate'
+            except ServiceError as e:
+                if e.permanent:
+                    _log(f'{scan_id} refused by the service ({e}): moved to {store.refuse(scan_id, str(e))}')
+                    return 'refused'
+                failure, outcome = str(e), 'pending'
+            except SchemaError as e:
+                failure, outcome = str(e), 'pending'
+            except ServiceUnavailable as e:
+                failure, outcome = str(e), 'unavailable'
+            else:
+                draw = None if figure is None else (lambda path: figure(path, arrays, meta, image))
+                return 'done' if store.complete(scan_id, image, draw) else 'duplicate'
+            if attempt == retries:
+                _log(f'{scan_id} stays in pending/ after {retries + 1} attempts ({failure}); finish with --complete-pending')
+                return outcome
+            time.sleep(min(backoff_s * 2**attempt, 2.0))
     return 'pending'
 
 
@@ -88,7 +103,20 @@ class Sender(threading.Thread):
 
 
 def complete_pending(
-    store: ScanStore, client: CompletionClient, retries: int = 3, backoff_s: float = 0.1, figure=None
+    store: ScanStore, client: CompletionClient, retries: int = 3, backoff_s: float = 0.1, figure=None, give_up_after=2
 ) -> dict[str, str]:
-    """Complete every scan still in pending/ (after the service was down): {scan_id: outcome}."""
-    return {sid: complete_one(store, client, sid, retries, backoff_s, figure) for sid in store.pending_ids()}
+    """Complete every scan still in pending/ (after the service was down): {scan_id: outcome}.
+
+    Entries of pending/ that are not files are set aside first. Once `give_up_after` scans in a row got no reply (each
+    after its retries), the service is taken as down and the remaining scans are not tried: outcome 'waiting'.
+    """
+    for moved in store.set_aside_strays():
+        _log(f'error: {moved.name} in pending/ is not a scan file: moved to {moved}, the other scans carry on')
+    outcomes, unanswered = {}, 0
+    for scan_id in store.pending_ids():
+        if unanswered >= give_up_after:
+            outcomes[scan_id] = 'waiting'
+            continue
+        outcomes[scan_id] = complete_one(store, client, scan_id, retries, backoff_s, figure)
+        unanswered = unanswered + 1 if outcomes[scan_id] == 'unavailable' else 0
+    return outcomes

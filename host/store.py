@@ -4,7 +4,9 @@
     ROOT/done/<scan_id>.npz      the same file, moved here (rename) once its completion is written
     ROOT/done/<scan_id>.tif      the completed image (float32 TIFF), written before the move
     ROOT/done/<scan_id>.png      optional figure: the scan path over the completion
-    ROOT/corrupt/<scan_id>.npz   pending files that could not be read, set aside with the reason in the log
+    ROOT/corrupt/<scan_id>.npz   pending entries that could not be read (or are not files), set aside, reason in the log
+    ROOT/refused/<scan_id>.npz   scans the service refuses for good (all-NaN, no probes, a shape it does not complete),
+    ROOT/refused/<scan_id>.txt   and why, in one line: resending cannot help, the user decides
     ROOT/corrupt/<scan_id>.incomplete.npz   a scan file a killed run left half-written (see `recover`)
 
 A scan counts as completed when done/<scan_id>.npz exists; a second completion for it is detected, ignored and
@@ -84,9 +86,11 @@ def _unless_locked(path: Path):
 class ScanStore:
     def __init__(self, root: str | Path):
         self.root = Path(root)
-        self.pending, self.done, self.corrupt = (self.root / d for d in ('pending', 'done', 'corrupt'))
+        self.pending, self.done, self.corrupt, self.refused = (
+            self.root / d for d in ('pending', 'done', 'corrupt', 'refused')
+        )
         try:
-            for d in (self.pending, self.done, self.corrupt):
+            for d in (self.pending, self.done, self.corrupt, self.refused):
                 d.mkdir(parents=True, exist_ok=True)
                 tempfile.TemporaryFile(dir=d).close()  # writable?
         except OSError as e:
@@ -105,7 +109,19 @@ class ScanStore:
         return path
 
     def pending_ids(self) -> list[str]:
-        return sorted(p.stem for p in self.pending.glob('*.npz'))
+        return sorted(p.stem for p in self.pending.glob('*.npz') if p.is_file())
+
+    def set_aside_strays(self) -> list[Path]:
+        """Move entries of pending/ named like scans that are not files (a folder `<id>.npz`) to corrupt/; returns where
+        they went. Nothing is deleted; the scans beside them carry on."""
+        moved = []
+        for entry in sorted(self.pending.glob('*.npz')):
+            if not entry.is_file() and not entry.is_symlink():
+                target = self.corrupt / entry.name
+                if not target.exists():
+                    os.replace(entry, target)
+                    moved.append(target)
+        return moved
 
     def done_ids(self) -> list[str]:
         return sorted(p.stem for p in self.done.glob('*.npz'))
@@ -137,6 +153,14 @@ class ScanStore:
         """Move an unreadable pending file to corrupt/ so the other scans carry on (call it holding the claim)."""
         target = self.corrupt / f'{scan_id}.npz'
         os.replace(self.pending / f'{scan_id}.npz', target)
+        return target
+
+    def refuse(self, scan_id: str, reason: str) -> Path:
+        """Move a pending scan the service refuses for good to refused/, with the reason beside it (hold the claim)."""
+        _atomic_write(self.refused / f'{scan_id}.txt', lambda f: f.write((' '.join(reason.split()) + '\n').encode()))
+        target = self.refused / f'{scan_id}.npz'
+        os.replace(self.pending / f'{scan_id}.npz', target)
+        fsync(self.refused)
         return target
 
     def complete(self, scan_id: str, image: np.ndarray, figure=None) -> bool:
@@ -205,8 +229,11 @@ def _read(path: Path, scan_id: str) -> tuple[dict, dict]:
         with np.load(path, allow_pickle=False) as f:
             arrays = {k: f[k] for k in f.files}
         meta = json.loads(str(arrays.pop('meta')))
-        if meta.get('scan_id') != scan_id or 'partial_scan' not in arrays:
+        if not isinstance(meta, dict) or meta.get('scan_id') != scan_id or 'partial_scan' not in arrays:
             raise ValueError('scan id or partial_scan missing')
+        partial = arrays['partial_scan']
+        if partial.dtype.kind != 'f' or partial.ndim != 3 or partial.shape[-1] != 2 or partial.shape[0] != partial.shape[1]:
+            raise ValueError(f'partial_scan is {partial.dtype}{list(partial.shape)}, expected float [H, H, 2]')
     except Exception as e:
         raise CorruptScan(f'{path} cannot be read ({type(e).__name__}: {e})') from None
     return arrays, meta

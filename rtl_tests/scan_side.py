@@ -27,6 +27,7 @@ class Microscope:
         self.image = None
         self.cycle = 0
         self.words: list[int] = []
+        self.words_at_reset = 0  # len(words) when resetn was last low: the words after it belong to the next scan
         self.pos_cycles: list[int] = []
         self.det_cycles: list[int] = []
         dut.m_axis_pos_tready.value = 0
@@ -43,6 +44,7 @@ class Microscope:
             self.cycle += 1
             if self.resetn.value == 0:  # the scan side is reset (the sequencer's reset, ABORT): drop what is pending
                 pending.clear()
+                self.words_at_reset = len(self.words)
                 pos_ready = det_valid = False
                 dut.s_axis_det_tvalid.value = 0
                 dut.m_axis_pos_tready.value = 0

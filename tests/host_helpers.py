@@ -41,9 +41,11 @@ def smooth_images(n: int = 6, size: int = 96, seed: int = 0) -> np.ndarray:
     return (2 * (images - lo) / (hi - lo) - 1).astype(np.float32)
 
 
-def start_service(port: int, *extra: str, wait_s: float = 60.0, keys=None, env: dict | None = None) -> subprocess.Popen:
+def start_service(
+    port: int, *extra: str, wait_s: float = 60.0, keys=None, env: dict | None = None, host: str = '127.0.0.1'
+) -> subprocess.Popen:
     """Start `python -m host.generator_service` (with extra environment variables `env`, e.g. KERAS_BACKEND) and wait
-    until it answers a ping (through a board's `keys` folder for a service started with --keys)."""
+    until it answers a ping at `host` (through a board's `keys` folder for a service started with --keys)."""
     from host.client import CompletionClient, ServiceUnavailable
 
     env = {**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '2', 'PYTHONPATH': str(ROOT), **(env or {})}
@@ -51,7 +53,7 @@ def start_service(port: int, *extra: str, wait_s: float = 60.0, keys=None, env: 
     log = tempfile.TemporaryFile('w+')
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stderr=log, text=True)
     proc.log = log
-    client = CompletionClient(f'tcp://127.0.0.1:{port}', keys, timeout_s=0.2)
+    client = CompletionClient(f'tcp://{host}:{port}', keys, timeout_s=0.2)
     deadline = time.monotonic() + wait_s
     try:
         while time.monotonic() < deadline:
@@ -91,6 +93,14 @@ def stop(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.kill()
     proc.wait(10)
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of a process (Linux /proc)."""
+    for line in open(f'/proc/{pid}/status'):
+        if line.startswith('VmRSS:'):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f'no VmRSS for process {pid}')
 
 
 def service_log(proc: subprocess.Popen) -> str:

@@ -109,7 +109,7 @@ class MockSequencerRegisters:
         if name == 'CONTROL':
             if value & CONTROL_ABORT:
                 self.fabric.abort()
-            elif value & CONTROL_START:
+            if value & CONTROL_START:  # with ABORT: after its reset (scan_sequencer_axi.v)
                 self.fabric.start()
         elif name in ('OFFSET', 'GAIN'):
             self.fabric.regs[name] = value

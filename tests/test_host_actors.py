@@ -5,6 +5,8 @@ the sequencer model scans, times out and recovers."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import mock_pynq
@@ -12,9 +14,10 @@ import numpy as np
 import pytest
 from host_helpers import ROOT, smooth_images
 
-from host.actors import ActorError, FloatActor, make_actor
+from host.actors import ActorError, make_actor
 from host.microscope import SimulatedMicroscope
 from host.scan import acquire
+from host.workstation import FloatActor
 from model.geometry import DEFAULT_GEOMETRY
 
 
@@ -139,3 +142,17 @@ def test_pynq_driver_refuses_a_bitstream_for_another_geometry(monkeypatch):
     assert ActorContract.from_json(ACTOR_DIR / 'contract.json').geometry.segments != 12
     with pytest.raises(ActorError, match='rebuild the bitstream'):
         make_actor('pynq', ACTOR_DIR, overlay='other.bit')
+
+
+@needs_quantized_actor
+def test_the_board_program_imports_nothing_from_training_or_keras(tmp_path):
+    """A board has no TensorFlow: run_scan.py with the reference core, storing scans, while `training`, `keras` and
+    `tensorflow` cannot be imported at all."""
+    np.save(tmp_path / 'images.npy', smooth_images(2))
+    code = (
+        'import sys; sys.modules.update(training=None, keras=None, tensorflow=None); '
+        'from host import run_scan; sys.exit(run_scan.main(sys.argv[1:]))'
+    )
+    args = ['--images', str(tmp_path / 'images.npy'), '--server', 'none', '--scans', '2', '--out', str(tmp_path / 'scans')]
+    r = subprocess.run([sys.executable, '-c', code, *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and len(list((tmp_path / 'scans' / 'pending').glob('*.npz'))) == 2, r.stderr[-2000:]

@@ -23,11 +23,11 @@ from host_helpers import (
 
 from host import run_scan, schema
 from host.actors import ActorError, ScriptedActor
-from host.completers import interpolate
 from host.microscope import SimulatedMicroscope
 from host.scan import acquire
 from host.store import ScanStore
 from model.geometry import DEFAULT_GEOMETRY
+from model.interpolation import interpolate
 
 SCANS, KILLS = 200, 3
 
@@ -284,3 +284,60 @@ def test_reliability_benchmark_at_a_small_size(tmp_path):
     assert r.returncode == 0 and all(result['criteria'].values()), r.stdout[-3000:] + r.stderr[-3000:]
     assert result['fault_run']['board_kills'] == 2 and result['fault_run']['scans_stored'] >= 60
     assert (tmp_path / 'reliability.md').read_text().count('| yes |') == len(result['criteria'])
+
+
+def test_bad_pending_entries_are_set_aside_or_refused_and_the_rest_complete(tmp_path):
+    """A scan whose partial_scan holds strings, a folder named like a scan, and a scan without probes (the service
+    would refuse it for good): none stops --complete-pending, each lands where the user can see why."""
+    store = ScanStore(tmp_path)
+    scope = SimulatedMicroscope(smooth_images(4), dwell_s=0)
+    for k in range(4):
+        store.add(f's{k}', *acquire(ScriptedActor(), scope, DEFAULT_GEOMETRY))
+    arrays, meta = store.load('s1')
+    (store.pending / 's1.npz').unlink()
+    store.add('s1', {**arrays, 'partial_scan': np.full((96, 96, 2), 'x')}, meta)
+    arrays, meta = store.load('s2')
+    (store.pending / 's2.npz').unlink()
+    store.add('s2', {**arrays, 'partial_scan': np.zeros((96, 96, 2), np.float32)}, meta)
+    (store.pending / 'folder.npz').mkdir()
+    port = free_port()
+    service = start_service(port, '--completer', 'interpolate')
+    try:
+        r = run_host('--complete-pending', '--out', str(tmp_path), '--server', f'127.0.0.1:{port}')
+    finally:
+        stop(service)
+    assert r.returncode == 0, r.stderr + service_log(service)
+    assert 'Traceback' not in r.stderr
+    assert store.done_ids() == ['s0', 's3'] and store.pending_ids() == []
+    assert (store.corrupt / 's1.npz').is_file() and (store.corrupt / 'folder.npz').is_dir()
+    assert (store.refused / 's2.npz').is_file() and 'no probes' in (store.refused / 's2.txt').read_text()
+
+
+def test_a_down_service_is_given_up_on_after_two_scans_and_the_run_says_how_many_wait(tmp_path):
+    store = ScanStore(tmp_path)
+    scope = SimulatedMicroscope(smooth_images(6), dwell_s=0)
+    for k in range(6):
+        store.add(f's{k}', *acquire(ScriptedActor(), scope, DEFAULT_GEOMETRY))
+    start = time.monotonic()
+    r = run_host('--complete-pending', '--out', str(tmp_path), '--server', f'127.0.0.1:{free_port()}', '--timeout', '0.5')
+    seconds = time.monotonic() - start
+    assert r.returncode == 3 and 'did not answer: 6 scan(s) wait in' in r.stderr and 'Traceback' not in r.stderr
+    assert store.pending_ids() == [f's{k}' for k in range(6)]
+    assert r.stderr.count('stays in pending/') == 2, r.stderr  # two scans tried, the other four not
+    print(f'service down: gave up after {seconds:.1f} s')
+
+
+@pytest.mark.parametrize('fill', [np.nan, np.inf, 7.0])
+def test_images_with_nothing_to_scan_are_refused(tmp_path, fill):
+    images = smooth_images(3)
+    images[1] = fill
+    path = tmp_path / 'images.npy'
+    np.save(path, images)
+    r = run_host('--images', str(path), '--server', 'none', '--out', str(tmp_path / 'scans'), '--scans', '1')
+    assert r.returncode == 2 and 'image(s) [1] are constant or hold no finite values' in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_first_image_beyond_the_images_is_refused(tmp_path, images_file):
+    r = run_host('--images', images_file, '--first-image', '999999', '--server', 'none', '--out', str(tmp_path))
+    assert r.returncode == 2 and '--first-image 999999 is beyond the 8 images' in r.stderr

@@ -7,11 +7,11 @@ import subprocess
 
 import numpy as np
 import pytest
-from host_helpers import PYTHON, ROOT, free_port, service_log, smooth_images, start_service, stop
+from host_helpers import PYTHON, ROOT, free_port, rss_bytes, service_log, smooth_images, start_service, stop
 
 from host import schema
 from host.client import CompletionClient, ServiceUnavailable
-from host.completers import interpolate
+from model.interpolation import interpolate
 
 
 def partial_of(image: np.ndarray, n: int = 400, seed: int = 0) -> np.ndarray:
@@ -286,3 +286,67 @@ def test_fuzzed_messages_never_stop_the_service(service):
     client = CompletionClient(address, timeout_s=10)
     client.ping()
     client.close()
+
+
+@pytest.mark.parametrize('version', [2.0, True, '2'])
+def test_only_the_integer_version_is_version_2(service, version):
+    _, address = service
+    header = schema.parse_header(raw_call(address, [_header(version=version), GOOD])[0])
+    assert header['kind'] == 'error' and 'unsupported schema version' in header['error']
+
+
+def test_a_request_breaking_the_schema_is_refused_for_good_naming_its_scan(service):
+    """The board moves such scans to refused/ instead of resending them forever: the reply says permanent, and whose."""
+    _, address = service
+    header = schema.parse_header(raw_call(address, [_header(scan_id='s7'), payload(mask=0.0)])[0])
+    assert header['kind'] == 'error' and header['permanent'] is True and header['scan_id'] == 's7'
+
+
+def test_a_flood_of_small_frames_is_refused_and_the_memory_comes_back(service):
+    """One message of 200,000 frames of 1 KiB (200 MB, every frame under the size limit): refused, the service's memory
+    returns near its size before the flood, and it still serves."""
+    import zmq
+
+    proc, address = service
+    rss = lambda: rss_bytes(proc.pid)  # noqa: E731
+    before = rss()
+    sock = zmq.Context.instance().socket(zmq.DEALER)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.setsockopt(zmq.SNDHWM, 0)
+    sock.connect(address)
+    frame = b'\0' * 1024
+    for _ in range(200_000 - 1):
+        sock.send(frame, zmq.SNDMORE)
+    sock.send(frame)
+    assert sock.poll(60_000), 'the flood must be answered'
+    header = schema.parse_header(sock.recv_multipart()[0])
+    sock.close(0)
+    assert header['kind'] == 'error' and 'message of 200000 frames' in header['error']
+    client = CompletionClient(address, timeout_s=10)
+    client.ping()
+    client.close()
+    assert proc.poll() is None and rss() - before < 50 << 20, f'{before >> 20} MB before, {rss() >> 20} MB after'
+
+
+def test_a_malformed_board_key_stops_the_service_at_start_naming_the_file(tmp_path):
+    keys = tmp_path / 'keys'
+    make_keys(keys)
+    (keys / 'service' / 'clients' / 'broken.key').write_text('not a key\n')
+    r = subprocess.run(
+        [PYTHON, '-m', 'host.generator_service', '--completer', 'interpolate', '--keys', str(keys / 'service'),
+         '--port', str(free_port())],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert r.returncode == 2 and 'broken.key' in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_the_service_listens_on_ipv6_loopback():
+    port = free_port()
+    proc = start_service(port, '--completer', 'interpolate', '--bind', '::1', host='[::1]')
+    try:
+        partial = partial_of(smooth_images(1)[0])
+        client = CompletionClient(f'tcp://[::1]:{port}', timeout_s=10)
+        assert np.array_equal(client.complete('v6', partial), interpolate(partial[None])[0])
+        client.close()
+    finally:
+        stop(proc)

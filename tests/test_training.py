@@ -310,10 +310,13 @@ def cli(*args, timeout=900, env=None):
 
 def test_config_is_typed_and_range_checked_from_files_and_flags(tmp_path):
     for bad, message in (
-        (dict(iterations=-5), 'iterations must be at least 0'),
+        (dict(iterations=-5), r'iterations must lie in \[0, 1000000000\]'),
         (dict(gamma=5.0), r'gamma must lie in \[0.0, 1.0\)'),
-        (dict(batch_size=0), 'batch_size must be at least 1'),
-        (dict(checkpoint_every=0), 'checkpoint_every must be at least 1'),
+        (dict(batch_size=0), r'batch_size must lie in \[1, 4096\]'),
+        (dict(batch_size=100_000), r'batch_size must lie in \[1, 4096\]'),
+        (dict(actor={'units': 10**8}), r'actor.units must lie in \[1, 4096\]'),
+        (dict(seed=-1), r'seed must lie in \[0, 4294967295\]'),
+        (dict(checkpoint_every=0), 'checkpoint_every must lie in'),
         (dict(actor={'units': 'x'}), 'actor.units must be an integer'),
         (dict(loop='vectorised'), "loop must be one of 'python', 'scan'"),
         (dict(nonsense=1), 'unknown config key'),
@@ -343,12 +346,18 @@ def test_train_cli_runs_resumes_and_refuses_bad_input_with_one_line(tmp_path):
     assert json.loads((checkpoint.resolve(out / 'checkpoint') / 'extras.json').read_text())['step'] == 6
     rows = (out / 'learning_curve.csv').read_text().strip().splitlines()[1:]
     assert [int(r.split(',')[0]) for r in rows] == [2, 3, 4, 6]  # log_every 2 and the stop; no duplicates after resume
-    (checkpoint.resolve(out / 'checkpoint') / 'actor.keras').write_bytes(b'garbage')
+    damaged = checkpoint.resolve(out / 'checkpoint')
+    (damaged / 'actor.keras').write_bytes(b'garbage')
+    fallback = cli('-m', 'training.train', '--out', str(out), '--resume', '--no-progress', '--stop-after', '1')
+    assert fallback.returncode == 0, fallback.stderr[-3000:]  # the newest checkpoint that verifies is taken, and named
+    assert f'skipped a damaged checkpoint (checkpoint file {damaged / "actor.keras"} is corrupt' in fallback.stderr
+    for folder in (out / 'checkpoint').glob('step-*'):
+        (folder / 'actor.keras').write_bytes(b'garbage')
     for args, message in (
         (('--out', str(out), '--resume'), 'corrupt'),
         (('--preset', 'nonsense', '--out', str(tmp_path / 'x')), 'unknown preset'),
         (('--preset', 'tiny', '--gamma', '5', '--out', str(tmp_path / 'x')), 'gamma must lie in'),
-        (('--preset', 'tiny', '--stop-after', '0', '--out', str(tmp_path / 'x')), '--stop-after must be at least 1'),
+        (('--preset', 'tiny', '--stop-after', '0', '--out', str(tmp_path / 'x')), 'argument --stop-after: must be from 1'),
         (('--preset', 'tiny', '--geometry.image_size', '32', '--out', str(tmp_path / 'x')), 'geometry.image_size'),
         (('--preset', 'tiny', '--dataset', str(tmp_path / 'missing.npy'), '--out', str(tmp_path / 'x')), 'does not exist'),
     ):

@@ -81,8 +81,10 @@ def verify(path: str | Path) -> Path:
         raise CheckpointError(f'{manifest_path} is missing: {directory} is not a complete checkpoint')
     try:
         manifest = json.loads(manifest_path.read_text())
-    except json.JSONDecodeError as e:
-        raise CheckpointError(f'{manifest_path} is corrupt ({e}); restore the folder or train again') from e
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise CheckpointError(f'{manifest_path} is corrupt ({e}); restore the folder or train again') from None
+    if not isinstance(manifest, dict) or not all(isinstance(v, str) for v in manifest.values()):
+        raise CheckpointError(f'{manifest_path} is not a manifest (file name -> SHA-256); restore the folder or train again')
     for name, digest in manifest.items():
         file = directory / name
         if not file.is_file():
@@ -92,6 +94,25 @@ def verify(path: str | Path) -> Path:
                 f'checkpoint file {file} is corrupt (SHA-256 differs from {MANIFEST}); restore it or train again'
             )
     return directory
+
+
+def newest_intact(root: str | Path) -> tuple[Path, list[str]]:
+    """The newest checkpoint under a training root that verifies, and why each newer one was skipped: a damaged
+    newest checkpoint falls back to the older ones kept beside it. Raises the newest one's CheckpointError if none
+    verifies (or `root` is a single checkpoint folder)."""
+    root = Path(root)
+    try:
+        return verify(root), []
+    except CheckpointError as newest:
+        older = sorted((p for p in root.glob('step-*') if p.is_dir()), reverse=True)
+        skipped = [str(newest)]
+        for folder in older:
+            try:
+                return verify(folder), skipped
+            except CheckpointError as e:
+                if str(e) != str(newest):
+                    skipped.append(str(e))
+        raise newest from None
 
 
 def load_config(path: str | Path) -> TrainConfig:
@@ -195,7 +216,7 @@ def save(trainer, state: dict, rng: np.random.Generator, root: str | Path, extra
 
 def restore(trainer, root: str | Path) -> tuple[dict, np.random.Generator]:
     """The training state and host random generator of the newest checkpoint, for a trainer built with the same config."""
-    directory = verify(root)
+    directory, _ = newest_intact(root)
     saved = load_config(directory).to_dict()  # fields added since the save take their defaults
     if saved != trainer.cfg.to_dict():
         diff = sorted(k for k in saved if saved[k] != trainer.cfg.to_dict().get(k))
@@ -226,10 +247,11 @@ def export(path: str | Path, destination: str | Path, with_state: bool = False) 
 
 def main(argv=None) -> int:
     """`python -m training.checkpoint export RUN/checkpoint DEST [--with-state]`; `... verify PATH`."""
-    import argparse
     import sys
 
-    p = argparse.ArgumentParser(prog='python -m training.checkpoint', description='Verify or export a checkpoint.')
+    from host.cli import Parser
+
+    p = Parser(prog='python -m training.checkpoint', description='Verify or export a checkpoint.')
     sub = p.add_subparsers(dest='command', required=True)
     v = sub.add_parser('verify', help='check every file of a checkpoint against its manifest')
     v.add_argument('path')
@@ -245,6 +267,9 @@ def main(argv=None) -> int:
             print(f'exported to {export(args.path, args.destination, args.with_state)}')
     except CheckpointError as err:
         print(f'error: {err}', file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f'error: cannot write {args.destination} ({err.strerror or err}): pass a writable folder', file=sys.stderr)
         return 2
     return 0
 

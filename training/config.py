@@ -143,16 +143,20 @@ class TrainConfig:
         check.choice('loop', self.loop, ('python', 'scan'))
         check.choice('distribute', self.distribute, ('none', 'data_parallel', 'multiworker'))
         check.choice('augmentations', self.augmentations, (8, 16))
-        for name in (
-            'n_train',
-            'n_test',
-            'batch_size',
-            'rollouts_per_iteration',
-            'replay_capacity',
-            'actor_delay',
-            'actor_updates_per_iteration',
+        # upper bounds: far beyond any sensible run, low enough that a typo fails here and not as an out-of-memory
+        for name, high in (
+            ('n_train', 10**7),
+            ('n_test', 10**7),
+            ('batch_size', 4096),
+            ('rollouts_per_iteration', 4096),
+            ('replay_capacity', 10**6),
+            ('actor_delay', 1000),
+            ('actor_updates_per_iteration', 1000),
+            ('log_every', 10**9),
+            ('image_every', 10**9),
+            ('checkpoint_every', 10**9),
         ):
-            check.at_least(name, getattr(self, name), 1)
+            check.within(name, getattr(self, name), 1, high)
         for name in (
             'iterations',
             'critic_warmup',
@@ -160,11 +164,11 @@ class TrainConfig:
             'clone_iterations',
             'imitate_iterations',
             'finetune_iterations',
-            'teacher_blind_segments',
         ):
-            check.at_least(name, getattr(self, name), 0)
-        for name in ('log_every', 'image_every', 'checkpoint_every'):
-            check.at_least(name, getattr(self, name), 1)
+            check.within(name, getattr(self, name), 0, 10**9)
+        check.within('teacher_blind_segments', self.teacher_blind_segments, 0, self.geometry.segments)
+        for name in ('seed', 'data_seed'):
+            check.within(name, getattr(self, name), 0, 2**32 - 1)
         for name in ('gamma', 'target_decay', 'loss_decay'):
             check.within(name, getattr(self, name), 0.0, 1.0, high_open=True)
         for name in ('actor_lr', 'critic_lr', 'generator_lr', 'clone_lr'):
@@ -185,16 +189,15 @@ class TrainConfig:
         ):
             check.at_least(name, getattr(self, name), 0.0)
         check.at_least('view_gain', self.view_gain, 1.0)
-        check.at_least('teacher_directions', self.teacher_directions, 2)
+        check.within('teacher_directions', self.teacher_directions, 2, 360)
         check.within('dagger_beta_end', self.dagger_beta_end, 0.0, 1.0)
         check.at_least('imitation_temperature', self.imitation_temperature, 0.0)
         check.at_least('imitation_concentration', self.imitation_concentration, 0.0)
-        check.at_least('actor.units', self.actor.units, 1)
-        check.at_least('critic.units', self.critic.units, 1)
-        check.at_least('actor.depth', self.actor.depth, 1)
-        check.at_least('critic.depth', self.critic.depth, 1)
-        check.at_least('generator.channels', self.generator.channels, 1)
-        check.at_least('generator.residual_blocks', self.generator.residual_blocks, 0)
+        for net in ('actor', 'critic'):
+            check.within(f'{net}.units', getattr(self, net).units, 1, 4096)
+            check.within(f'{net}.depth', getattr(self, net).depth, 1, 16)
+        check.within('generator.channels', self.generator.channels, 1, 1024)
+        check.within('generator.residual_blocks', self.generator.residual_blocks, 0, 64)
         if self.rollouts_per_iteration > self.replay_capacity:
             raise ConfigError(
                 f'rollouts_per_iteration ({self.rollouts_per_iteration}) must not exceed replay_capacity ({self.replay_capacity})'

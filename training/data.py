@@ -126,7 +126,7 @@ def read_npy_crops(path: Path) -> np.ndarray:
     memory-mapped."""
     try:
         x = np.load(path, mmap_mode='r', allow_pickle=False)
-    except (ValueError, OSError) as e:
+    except (ValueError, OSError, EOFError) as e:
         raise DataError(
             f'{path} is not a readable NumPy .npy array ({e}); expected 96x96_stem_crops.npy of shape [N, 96, 96, 1]'
         ) from e
@@ -227,15 +227,19 @@ def load_split(
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(
-        prog='python -m training.data', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    from host.cli import Parser, integer
+
+    p = Parser(prog='python -m training.data', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument(
         '--source', default='procedural', help="'procedural', a 96x96_stem_crops.npy path, or microscopy files/folder"
     )
-    p.add_argument('--n-train', type=int, default=4000, help='procedural: training images')
-    p.add_argument('--n-test', type=int, default=1000, help="procedural: images in 'test' and in 'test_unseen'")
-    p.add_argument('--seed', type=int, default=0, help="procedural: the generator's seed; users' data: the split's")
+    p.add_argument('--n-train', type=integer(1, 10**7), default=4000, help='procedural: training images')
+    p.add_argument(
+        '--n-test', type=integer(1, 10**7), default=1000, help="procedural: images in 'test' and in 'test_unseen'"
+    )
+    p.add_argument(
+        '--seed', type=integer(0, 2**32 - 1), default=0, help="procedural: the generator's seed; users' data: the split's"
+    )
     p.add_argument('--figure', type=Path, help='procedural: also write a PNG grid of example images per scene type')
     args = p.parse_args(argv)
     try:
@@ -251,6 +255,12 @@ def main(argv=None) -> int:
             print(f'{split}: {len(x)} images {x.shape[1]}x{x.shape[2]}, mean {x.mean():+.3f}, std {x.std():.3f}')
     except DataError as e:
         print(f'error: {e}', file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(
+            f'error: cannot write {e.filename or args.figure} ({e.strerror or e}): pass a writable --figure path',
+            file=sys.stderr,
+        )
         return 2
     return 0
 

@@ -26,11 +26,11 @@ def summary(scores: dict) -> dict:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(
-        prog='python -m training.report', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    from host.cli import Parser, integer
+
+    p = Parser(prog='python -m training.report', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('run', help='run folder written by training.train (holds checkpoint/ and learning_curve.csv)')
-    p.add_argument('--n-test', type=int, default=500, help='images to evaluate (at most; default 500)')
+    p.add_argument('--n-test', type=integer(1, 10**9), default=500, help='images to evaluate (at most; default 500)')
     p.add_argument(
         '--dataset',
         help="other images to evaluate on: a .npy of 96x96 crops or microscopy files (default: the run's own test split)",
@@ -41,9 +41,6 @@ def main(argv=None) -> int:
         help="'test' (default for the run's data), 'test_unseen' (procedural), 'all' (default with --dataset)",
     )
     args = p.parse_args(argv)
-    if args.n_test < 1:
-        print(f'error: --n-test must be at least 1, got {args.n_test}', file=sys.stderr)
-        return 2
 
     from training import checkpoint
     from training.data import DataError, load_split

@@ -16,6 +16,7 @@ import argparse
 import csv
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,9 +26,10 @@ CURVE = ['iteration', 'phase', 'generator_mse', 'critic_loss', 'actor_loss', 'ov
 
 
 def parser(prog: str = 'python -m training.train', doc: str = __doc__) -> argparse.ArgumentParser:
+    from host.cli import Parser, integer, real
     from training.config import add_config_flags
 
-    p = argparse.ArgumentParser(prog=prog, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = Parser(prog=prog, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument(
         '--backend', choices=['tensorflow', 'jax'], help='Keras backend (default: KERAS_BACKEND, else tensorflow)'
     )
@@ -39,11 +41,22 @@ def parser(prog: str = 'python -m training.train', doc: str = __doc__) -> argpar
         '--out', help='run folder (default runs/<preset>-<actor_mode>-seed<seed>); with --seeds, OUT-seed<s> each'
     )
     p.add_argument(
-        '--seeds', type=int, nargs='+', metavar='S', help='train several seeds at once in one compiled step (JAX)'
+        '--seeds',
+        type=integer(0, 2**32 - 1),
+        nargs='+',
+        metavar='S',
+        help='train several seeds at once in one compiled step (JAX)',
     )
     p.add_argument('--resume', action='store_true', help='continue the run in --out from its newest checkpoint')
-    p.add_argument('--stop-after', type=int, metavar='N', help='save and stop after N more iterations; --resume continues')
-    p.add_argument('--time-budget', type=float, metavar='SECONDS', help='save and stop after this much wall-clock time')
+    p.add_argument(
+        '--stop-after', type=integer(1, 10**9), metavar='N', help='save and stop after N more iterations; --resume continues'
+    )
+    p.add_argument(
+        '--time-budget',
+        type=real(0, 1e9, above=True),
+        metavar='SECONDS',
+        help='save and stop after this much wall-clock time',
+    )
     p.add_argument('--no-progress', action='store_true', help='no progress bar')
     add_config_flags(p)
     return p
@@ -59,23 +72,18 @@ def read_config(args, resume_from: Path | None = None):
     with the field flags on top (a changed value is then refused by the resume). Raises ConfigError or CheckpointError."""
     import json
 
-    from training.checkpoint import verify
+    from training.checkpoint import newest_intact
     from training.config import TrainConfig, config_overrides, load_config, merge
 
     if args.backend:
         os.environ['KERAS_BACKEND'] = args.backend
     if resume_from is None:
         return load_config(args.preset, args.config, **config_overrides(args))
-    saved = json.loads((verify(resume_from) / 'config.json').read_text())
+    directory, skipped = newest_intact(resume_from)
+    for reason in skipped:
+        print(f'warning: skipped a damaged checkpoint ({reason}); resuming from {directory}', file=sys.stderr)
+    saved = json.loads((directory / 'config.json').read_text())
     return TrainConfig.from_dict(merge(saved, config_overrides(args)))
-
-
-def check_numbers(args) -> str | None:
-    if args.stop_after is not None and args.stop_after < 1:
-        return f'--stop-after must be at least 1, got {args.stop_after}'
-    if args.time_budget is not None and not args.time_budget > 0:
-        return f'--time-budget must be a positive number of seconds, got {args.time_budget}'
-    return None
 
 
 def preview(trainer, state, images, writer, step) -> None:
@@ -234,8 +242,6 @@ def run(args, fixed_path=None) -> int:
     from training.config import ConfigError
     from training.data import DataError, load_split
 
-    if (problem := check_numbers(args)) is not None:
-        return fail(problem)
     try:
         first = Path(f'{args.out}-seed{args.seeds[0]}' if args.seeds else args.out) if args.out else None
         cfg = read_config(args, first / 'checkpoint' if args.resume and first else None)
@@ -249,6 +255,11 @@ def run(args, fixed_path=None) -> int:
         else:
             outs = {cfg.seed: Path(args.out) if args.out else Path(f'{base}-seed{cfg.seed}')}
         for out in outs.values():
+            try:
+                out.mkdir(parents=True, exist_ok=True)
+                tempfile.TemporaryFile(dir=out).close()
+            except OSError as e:
+                return fail(f'cannot write the run folder {out} ({e.strerror or e}): pass --out a writable folder')
             has_checkpoint = any((out / 'checkpoint' / name).is_file() for name in (LATEST, MANIFEST))
             if has_checkpoint and not args.resume:
                 return fail(f'{out} already holds a checkpoint: pass --resume to continue it, or choose another --out')
@@ -277,6 +288,8 @@ def run(args, fixed_path=None) -> int:
         )
     except (ConfigError, DataError, CheckpointError, ValueError) as e:
         return fail(str(e))
+    except OSError as e:  # a full disk, a folder gone: checkpoints are written whole or not at all
+        return fail(f'{e}; the newest checkpoint written is intact: free the space and continue with --resume')
     except KeyboardInterrupt:
         return 130
     for out in outs.values():

@@ -13,7 +13,9 @@ from hls.simulators import build, run
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from host.cli import Parser
+
+    p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--actor', type=Path, required=True)
     p.add_argument('--simulator', default='icarus')
     p.add_argument('--build', type=Path, required=True)

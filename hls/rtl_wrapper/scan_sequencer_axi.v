@@ -3,8 +3,9 @@
 //
 //   s_axi_control  registers (32 bits each; hls.contract.SEQUENCER_REGISTERS is the same map, host/pynq_overlay.py
 //                  drives it):
-//       0x00 CONTROL          write: bit 0 START a scan (ignored while busy), bit 1 ABORT (reset the sequencer and the
-//                             core, drop the scan in flight)
+//       0x00 CONTROL          write: bit 0 START a scan (ignored while busy), bit 1 ABORT (reset the sequencer, the
+//                             core and the scan side for RESET_CYCLES cycles, drop the scan in flight); START written
+//                             with ABORT, or during its reset, starts a scan as soon as the reset ends
 //       0x04 STATUS           read: bit 0 BUSY, bit 1 DONE (the last scan finished; cleared by START)
 //       0x08 OFFSET           calibration offset, signed 16 bits (hls.contract.DetectorCalibration)
 //       0x0C GAIN             calibration gain, unsigned, GAIN_FRAC fractional bits
@@ -16,8 +17,9 @@
 //       0x20 GEOMETRY         read-only: image size [15:0], probes per segment [23:16], segments [31:24]
 //   m_axis_pos, s_axis_det     to the scan coil and from the detector (or microscope_emulator.v)
 //   m_axis_report              to the PS (AXI DMA S2MM): one 64-bit word per probe, TLAST on the scan's last probe
-//   scan_aresetn               reset for the scan coil and detector side (low with aresetn and on ABORT), so that no
-//                              sample of an aborted scan is taken for the next scan's
+//   scan_aresetn               reset for the scan coil and detector side (low with aresetn, and for RESET_CYCLES
+//                              cycles after an ABORT: Xilinx AXI IP wants 16), so that no sample of an aborted scan is
+//                              taken for the next scan's
 // One clock (aclk) and one synchronous active-low reset (aresetn) for everything, declared to Vivado's IP integrator
 // by the interface attributes below.
 module scan_sequencer_axi #(
@@ -46,7 +48,9 @@ module scan_sequencer_axi #(
     parameter DIV_OFFSET = 98304,
     parameter DIV_MULTIPLIER = 349526,
     parameter DIV_SHIFT = 25,
-    parameter GAIN_FRAC = 24
+    parameter GAIN_FRAC = 24,
+    // cycles the sequencer, the core and scan_aresetn are held in reset after an ABORT
+    parameter RESET_CYCLES = 16
 ) (
     (* X_INTERFACE_INFO = "xilinx.com:signal:clock:1.0 aclk CLK" *)
     (* X_INTERFACE_PARAMETER = "ASSOCIATED_BUSIF s_axi_control:m_axis_pos:s_axis_det:m_axis_report, ASSOCIATED_RESET aresetn" *)
@@ -90,14 +94,16 @@ module scan_sequencer_axi #(
         DEAD_CYCLES = 6'h18, DECISION_CYCLES = 6'h1C, GEOMETRY = 6'h20;
     localparam [31:0] GEOMETRY_WORD = (SEGMENTS << 24) | (PROBES << 16) | IMAGE_SIZE;
 
-    reg start, abort;
+    reg start;
+    reg [$clog2(RESET_CYCLES+1)-1:0] resetting;  // cycles of an ABORT's reset still to go
+    reg start_after_reset;                       // a START that arrived with (or during) an ABORT's reset
     reg signed [15:0] offset;
     reg [GAIN_FRAC-1:0] gain;
     reg [31:0] scans;
     wire busy, done;
     wire [31:0] scan_cycles;
     wire [15:0] dead_max, decision_max;
-    wire rstn = aresetn && !abort;
+    wire rstn = aresetn && resetting == 0;
     assign scan_aresetn = rstn;
 
     // ---- AXI4-Lite: one write and one read at a time -------------------------------------------------------------------
@@ -114,18 +120,30 @@ module scan_sequencer_axi #(
             s_axi_control_bvalid <= 1'b0;
             s_axi_control_rvalid <= 1'b0;
             start <= 1'b0;
-            abort <= 1'b0;
+            resetting <= 0;
+            start_after_reset <= 1'b0;
             offset <= 0;
             gain <= 1 << (GAIN_FRAC - 14);
         end else begin
             start <= 1'b0;
-            abort <= 1'b0;
+            if (resetting != 0) begin
+                resetting <= resetting - 1'b1;
+            end else if (start_after_reset) begin
+                start <= 1'b1;
+                start_after_reset <= 1'b0;
+            end
             if (write) begin
                 s_axi_control_bvalid <= 1'b1;
                 case (s_axi_control_awaddr & 6'h3C)
                     CONTROL: begin
-                        start <= s_axi_control_wdata[0] && !busy;
-                        abort <= s_axi_control_wdata[1];
+                        if (s_axi_control_wdata[1]) begin
+                            resetting <= RESET_CYCLES;
+                            start_after_reset <= s_axi_control_wdata[0];
+                        end else if (resetting != 0 || start_after_reset) begin
+                            start_after_reset <= start_after_reset || s_axi_control_wdata[0];
+                        end else begin
+                            start <= s_axi_control_wdata[0] && !busy;
+                        end
                     end
                     OFFSET: offset <= s_axi_control_wdata[15:0];
                     GAIN: gain <= s_axi_control_wdata[GAIN_FRAC-1:0];

@@ -68,17 +68,19 @@ class TB:
     async def write(self, name: str, value: int) -> None:
         await self.axil.write(REG[name], (value & 0xFFFFFFFF).to_bytes(4, 'little'))
 
-    async def scan(self, raw_image: np.ndarray, calibration: DetectorCalibration) -> tuple[dict, dict]:
-        """One whole scan. Returns the model's scan and the mismatches counted against it: position words and report words
-        that differ (a missing or extra word counts as one), decisions (segments whose report words carry another action
-        than the model's)."""
+    async def scan(self, raw_image: np.ndarray, calibration: DetectorCalibration, control: int = CONTROL_START):
+        """One whole scan, started by writing `control` to CONTROL. Returns the model's scan and the mismatches counted
+        against it: position words and report words that differ (a missing or extra word counts as one), decisions
+        (segments whose report words carry another action than the model's)."""
         expected = run_scans(self.ref, raw_image[None], calibration, self.cfg)
         await self.write('OFFSET', calibration.offset)
         await self.write('GAIN', calibration.gain)
         self.scope.image = raw_image
         first_word = len(self.scope.words)
-        await self.write('CONTROL', CONTROL_START)
+        await self.write('CONTROL', control)
         frame = await self.report.recv()
+        if control & CONTROL_ABORT:  # the words the aborted scan put out until the reset are not this scan's
+            first_word = self.scope.words_at_reset
         while await self.read('STATUS') & STATUS_BUSY:
             pass
         status = await self.read('STATUS')
@@ -195,6 +197,27 @@ async def run_test_registers(dut):
     _, mismatches = await tb.scan(image, cal)
     assert not any(mismatches.values()), mismatches
     assert await tb.read('SCANS') == scans + 1
+    # ABORT and START in one write, mid-scan: the scan side is held in reset RESET_CYCLES cycles, then a whole clean
+    # scan runs (START used to be lost under the reset)
+    await tb.write('CONTROL', CONTROL_START)
+    for _ in range(300):
+        await RisingEdge(dut.aclk)
+    low = cocotb.start_soon(cycles_low(dut.aclk, dut.scan_aresetn))
+    _, mismatches = await tb.scan(image, cal, CONTROL_ABORT | CONTROL_START)
+    assert not any(mismatches.values()), mismatches
+    assert await low == 16, f'scan_aresetn low for {low.result()} cycles after ABORT, expected 16'
+    assert await tb.read('SCANS') == scans + 2
+
+
+async def cycles_low(clock, signal) -> int:
+    """Cycles an active-low signal stays low, from the next time it goes low."""
+    while int(signal.value):
+        await RisingEdge(clock)
+    n = 0
+    while not int(signal.value):
+        n += 1
+        await RisingEdge(clock)
+    return n
 
 
 @cocotb.test()
