@@ -435,4 +435,22 @@ def test_a_run_trained_on_jax_resumes_and_is_evaluated_on_tensorflow(tmp_path):
     assert tf_part.returncode == 0, tf_part.stderr[-3000:]
     report = cli('-m', 'training.report', str(out), '--n-test', '8', env={'KERAS_BACKEND': 'tensorflow'})
     assert report.returncode == 0, report.stderr[-3000:]
-    assert json.loads((out / 'report.json').read_text())['actor']['n_images'] == 8
+    assert json.loads((out / 'report-procedural-test.json').read_text())['actor']['n_images'] == 8
+    assert 'no fixed-path row' in report.stdout  # the shipped spiral scans 96 px, this run 32 px
+
+
+def test_the_shipped_model_on_a_users_file_against_the_shipped_fixed_path(tmp_path):
+    from tests.host_helpers import smooth_images
+
+    np.save(tmp_path / 'mine.npy', smooth_images(6) * 300 + 1000)  # detector counts, not [-1, 1]
+    r = cli(
+        '-m', 'training.report', 'checkpoints/quality', '--dataset', str(tmp_path / 'mine.npy'), '--out', str(tmp_path / 'r')
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    report = json.loads((tmp_path / 'r' / 'report-mine.json').read_text())
+    assert (
+        report['baseline'] == 'checkpoints/spiral' and report['fixed_path']['n_images'] == report['actor']['n_images'] == 6
+    )
+    assert report['actor_over_fixed_path_mse'] == report['actor']['mse'] / report['fixed_path']['mse']
+    assert report['flat_at_true_mean']['mse'] > 0 and (tmp_path / 'r' / 'scans-mine.png').is_file()
+    assert not (ROOT / 'checkpoints' / 'quality' / 'report-mine.json').exists()  # a shipped checkpoint is never written into
