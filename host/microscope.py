@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.microscopy_files import MICROSCOPY_SUFFIXES, DataError, load_microscopy
+from model.microscopy_files import MICROSCOPY_SUFFIXES, DataError, load_microscopy, tiles
 from model.scan_numpy import pixel_indices
 
 
@@ -58,6 +58,8 @@ def load_images(source: str, size: int = 96) -> np.ndarray:
         raise DataError(f'{source} holds {images.dtype} values: the images must be real numbers (int or float)')
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
+    if images.ndim == 2 and min(images.shape) >= size:  # one large image, like a .tif: cut into tiles
+        images = np.stack(tiles(images))
     if images.ndim != 3 or images.shape[1:] != (size, size) or len(images) == 0:
         raise DataError(f'expected images of shape [N, {size}, {size}], got {list(images.shape)} from {source}')
     finite = np.isfinite(images)

@@ -231,13 +231,25 @@ def test_microscopy_files_through_rosettasciio_are_tiled(tmp_path):
     assert crops.shape == (2 * 3, 96, 96)
     np.testing.assert_array_equal(crops[1], image[:96, 96:192])
     assert load_microscopy(tmp_path / 'a.tif', downsample=2).shape == (1, 96, 96)
+    write_hspy(tmp_path / 'b.hspy', image, navigate=(False, False))
+    np.testing.assert_array_equal(load_microscopy(tmp_path / 'b.hspy')[5], image[96:192, 192:288])
+    assert len(load_microscopy(tmp_path)) == 12  # a folder: both files
+    (tmp_path / 'broken.dm4').write_bytes(b'\x00' * 64)
+    with pytest.raises(data.DataError, match='rosettasciio could not read'):
+        load_microscopy(tmp_path / 'broken.dm4')
+    with pytest.raises(data.DataError, match='unsupported format'):
+        load_microscopy(tmp_path / 'x.png')
+
+
+def write_hspy(path, data, navigate):
+    """A HyperSpy file through rosettasciio: `navigate` says, per axis, whether it is a navigation axis."""
     hspy = pytest.importorskip('rsciio.hspy')
     axes = [
-        {'size': n, 'name': a, 'scale': 1, 'offset': 0, 'units': 'nm', 'navigate': False}
-        for n, a in ((200, 'y'), (300, 'x'))
+        {'size': n, 'name': f'axis{i}', 'scale': 1, 'offset': 0, 'units': 'nm', 'navigate': nav}
+        for i, (n, nav) in enumerate(zip(data.shape, navigate))
     ]
     signal = {
-        'data': image,
+        'data': data,
         'axes': axes,
         'metadata': {'General': {'title': 't'}, 'Signal': {'signal_type': ''}},
         'original_metadata': {},
@@ -247,14 +259,47 @@ def test_microscopy_files_through_rosettasciio_are_tiled(tmp_path):
         'learning_results': {},
         'models': {},
     }
-    hspy.file_writer(str(tmp_path / 'b.hspy'), signal)
-    np.testing.assert_array_equal(load_microscopy(tmp_path / 'b.hspy')[5], image[96:192, 192:288])
-    assert len(load_microscopy(tmp_path)) == 12  # a folder: both files
-    (tmp_path / 'broken.dm4').write_bytes(b'\x00' * 64)
-    with pytest.raises(data.DataError, match='rosettasciio could not read'):
-        load_microscopy(tmp_path / 'broken.dm4')
-    with pytest.raises(data.DataError, match='unsupported format'):
-        load_microscopy(tmp_path / 'x.png')
+    hspy.file_writer(str(path), signal)
+
+
+def test_spectrum_images_and_4d_stem_are_refused_by_their_axes_and_skipped_by_name_in_a_folder(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    write_hspy(tmp_path / 'eels.hspy', rng.random((100, 120, 200), np.float32), navigate=(True, True, False))
+    with pytest.raises(data.DataError, match='a spectrum image .* pass an image'):
+        load_microscopy(tmp_path / 'eels.hspy')
+    write_hspy(tmp_path / 'fourd.hspy', rng.random((4, 5, 96, 96), np.float32), navigate=(True, True, False, False))
+    with pytest.raises(data.DataError, match='4D-STEM .* pass a virtual detector image'):
+        load_microscopy(tmp_path / 'fourd.hspy')
+    write_hspy(tmp_path / 'stack.hspy', rng.random((3, 96, 96), np.float32), navigate=(True, False, False))
+    assert load_microscopy(tmp_path / 'stack.hspy').shape == (3, 96, 96)  # an image stack is images
+    crops = load_microscopy(tmp_path)  # the folder: the stack is read, the others are named and skipped
+    assert crops.shape == (3, 96, 96)
+    err = capsys.readouterr().err
+    assert 'skipped' in err and 'eels.hspy: a spectrum image' in err and 'fourd.hspy: 4D-STEM' in err
+    for name in ('eels.hspy', 'fourd.hspy'):
+        r = subprocess.run(
+            [sys.executable, '-m', 'training.data', '--source', str(tmp_path / name)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_a_single_large_npy_image_is_tiled_like_a_tif_and_complex_values_are_refused(tmp_path):
+    from host.microscope import load_images
+
+    image = np.random.default_rng(0).random((256, 300)).astype(np.float32)
+    np.save(tmp_path / 'one.npy', image)
+    crops = data.read_npy_crops(tmp_path / 'one.npy')
+    assert crops.shape == (2 * 3, 96, 96)
+    np.testing.assert_array_equal(crops[4], image[96:192, 96:192])
+    assert load_images(str(tmp_path / 'one.npy')).shape == (6, 96, 96)  # run_scan's microscope reads it the same way
+    np.save(tmp_path / 'complex.npy', np.ones((2, 96, 96), np.complex64))
+    with pytest.raises(data.DataError, match='complex64'):
+        data.read_npy_crops(tmp_path / 'complex.npy')
+    with pytest.raises(data.DataError, match='complex64'):
+        load_images(str(tmp_path / 'complex.npy'))
 
 
 @pytest.mark.parametrize('backend', ['tensorflow', 'jax'])
@@ -285,7 +330,7 @@ def test_cli_reports_bad_input_and_exits_non_zero(tmp_path):
     assert proc.returncode == 2 and 'does not exist' in proc.stderr
     assert data.main(['--source', str(tmp_path / 'x.npy'), '--figure', str(tmp_path / 'x.png')]) == 2
     np.save(tmp_path / 'words.npy', np.full((5, 96, 96), 'a'))
-    with pytest.raises(data.DataError, match='<U1 values; expected numbers'):
+    with pytest.raises(data.DataError, match='<U1 values; expected real numbers'):
         data.load_split(str(tmp_path / 'words.npy'), 'all')
 
 

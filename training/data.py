@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
-from model.microscopy_files import CROP, DataError, load_microscopy_by_file  # noqa: F401  (DataError: re-exported)
+from model.microscopy_files import CROP, DataError, load_microscopy_by_file, tiles  # noqa: F401  (DataError: re-exported)
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / 'data' / 'cache'
@@ -130,10 +130,12 @@ def read_npy_crops(path: Path) -> np.ndarray:
         raise DataError(
             f'{path} is not a readable NumPy .npy array ({e}); expected 96x96_stem_crops.npy of shape [N, 96, 96, 1]'
         ) from e
-    if not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
-        raise DataError(f'{path} holds {x.dtype} values; expected numbers (the detector counts of 96x96 crops)')
+    if x.dtype.kind not in 'biuf':
+        raise DataError(f'{path} holds {x.dtype} values; expected real numbers (the detector counts of 96x96 crops)')
     if x.ndim == 4 and x.shape[-1] == 1:
         x = x[..., 0]
+    if x.ndim == 2 and min(x.shape) >= CROP:  # one large image, like a .tif: cut into tiles
+        x = np.stack(tiles(np.asarray(x)))
     if x.ndim != 3 or x.shape[1:] != (CROP, CROP):
         raise DataError(f'{path} has shape {list(x.shape)}; expected [N, 96, 96, 1] (or [N, 96, 96]) crops')
     return x
