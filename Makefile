@@ -19,7 +19,7 @@ ACTOR  ?= hls/actors/default
 export TF_CPP_MIN_LOG_LEVEL := 2
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: venv simulators data train demo bench bench-host bench-reliability bench-hw bench-rtl-sim distill test test-fast hls rtl bitstream serve clean
+.PHONY: venv simulators data train demo bench bench-host bench-reliability bench-hw bench-rtl-sim distill test test-fast hls rtl pnr bitstream serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +78,10 @@ hls: venv
 rtl: venv
 	$(PY) -m hls.build_rtl --actor $(ACTOR) --out hls/build/rtl
 
+# after make rtl: post-route Fmax of the core and the scan IP on the open ECP5 flow (about 10 minutes) -> hls/build/rtl
+pnr: venv
+	$(PY) -m hls.place_route --actor $(ACTOR) --rtl hls/build/rtl
+
 bitstream: venv
 	$(PY) -m hls.bitstream --actor $(ACTOR)
 
@@ -89,7 +93,7 @@ bench-hw: venv
 bench-rtl-sim: venv simulators
 	ACTOR_DIR=$(abspath $(ACTOR)) RTL_DECISIONS=100000 $(PY) -m pytest -n 2 --timeout 7200 rtl_tests/actor_axis -q
 	ACTOR_DIR=$(abspath $(ACTOR)) SEQ_SCANS=1000 $(PY) -m pytest -n 2 --timeout 7200 rtl_tests/scan_sequencer_axi -k scans -q
-	ACTOR_DIR=$(abspath $(ACTOR)) SEQ_SCANS=20 SEQ_DWELL=30 $(PY) -m pytest -n 2 --timeout 7200 rtl_tests/scan_sequencer_axi -k scans -q
+	for dwell in 10 30 100; do ACTOR_DIR=$(abspath $(ACTOR)) SEQ_SCANS=20 SEQ_DWELL=$$dwell $(PY) -m pytest -n 2 --timeout 7200 rtl_tests/scan_sequencer_axi -k scans -q || exit 1; done
 
 serve: venv
 	$(PY) -m host.generator_service --checkpoint $(CHECKPOINT)

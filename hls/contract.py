@@ -192,6 +192,8 @@ SEQUENCER_REGISTERS = {
     'DEAD_CYCLES': 0x18,  # the last scan: longest gap from a segment's last sample in to the next first position out
     'DECISION_CYCLES': 0x1C,  # the last scan: longest gap from a segment's last sample in to the next segment's step
     'GEOMETRY': 0x20,  # read-only: image size [15:0], probes per segment [23:16], segments [31:24]
+    'PROBE_IDLE_CYCLES': 0x24,  # the last scan: longest wait of the beam on probe 0 (its sample in to probe 1 taken)
+    'PROBE_IDLE_TOTAL': 0x28,  # the last scan: the sum of those waits
 }
 """AXI4-Lite registers of the scan IP (hls/rtl_wrapper/scan_sequencer_axi.v), byte offsets of 32-bit words"""
 CONTROL_START, CONTROL_ABORT = 0x1, 0x2

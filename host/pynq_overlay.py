@@ -64,6 +64,8 @@ class ScanSequencerIP(DefaultIP):
     DEAD_CYCLES = SEQUENCER_REGISTERS['DEAD_CYCLES']
     DECISION_CYCLES = SEQUENCER_REGISTERS['DECISION_CYCLES']
     GEOMETRY = SEQUENCER_REGISTERS['GEOMETRY']
+    PROBE_IDLE_CYCLES = SEQUENCER_REGISTERS['PROBE_IDLE_CYCLES']
+    PROBE_IDLE_TOTAL = SEQUENCER_REGISTERS['PROBE_IDLE_TOTAL']
 
     def __init__(self, description):
         super().__init__(description=description)
@@ -112,6 +114,8 @@ class ScanSequencerIP(DefaultIP):
             'scan_cycles': self.read(self.SCAN_CYCLES),
             'dead_cycles': self.read(self.DEAD_CYCLES),
             'decision_cycles': self.read(self.DECISION_CYCLES),
+            'probe_idle_cycles': self.read(self.PROBE_IDLE_CYCLES),
+            'probe_idle_total': self.read(self.PROBE_IDLE_TOTAL),
         }
 
     def start(self) -> None:

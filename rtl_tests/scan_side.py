@@ -30,6 +30,7 @@ class Microscope:
         self.words_at_reset = 0  # len(words) when resetn was last low: the words after it belong to the next scan
         self.pos_cycles: list[int] = []
         self.det_cycles: list[int] = []
+        self.held_off = 0  # cycles a detector sample was offered and not taken
         dut.m_axis_pos_tready.value = 0
         dut.s_axis_det_tvalid.value = 0
         dut.s_axis_det_tdata.value = 0
@@ -59,6 +60,8 @@ class Microscope:
                 pending.popleft()
                 self.det_cycles.append(self.cycle)
                 det_valid = False
+            elif det_valid:
+                self.held_off += 1  # a sample offered and not taken: an ADC would lose it
             if not det_valid and pending and pending[0][1] <= self.cycle:
                 dut.s_axis_det_tdata.value = pending[0][0] & 0xFFFF
                 det_valid = True

@@ -61,6 +61,7 @@ class MockFabric:
         self.regs = {
             'OFFSET': 0, 'GAIN': DetectorCalibration().gain, 'SCANS': 0, 'SCAN_CYCLES': 0, 'DEAD_CYCLES': 0,
             'DECISION_CYCLES': 0, 'GEOMETRY': g.segments << 24 | g.probes_per_segment << 16 | g.image_size,
+            'PROBE_IDLE_CYCLES': 0, 'PROBE_IDLE_TOTAL': 0,
         }  # fmt: skip
 
     def load_image(self, words: np.ndarray) -> None:

@@ -15,13 +15,18 @@
 //   s_axis_det                one raw detector sample per position word, in order
 //   m_axis_report             one 64-bit report word per probe: lanes [raw, row | col << 8, v_row, v_col]; TLAST = last
 //                             probe of the scan
-// A detector sample is accepted when its report word can go out and the decision of its segment is known (only probe 0's
-// sample can be early); that also keeps the observation of the next decision intact until the actor has taken it.
+// The detector is never held off: s_axis_det_tready stays high through a scan, and each sample waits in a small FIFO
+// (as deep as the position words that can be out) until its report word can go out and the decision of its segment is
+// known (only probe 0's sample can be early); that also keeps the observation of the next decision intact until the
+// actor has taken it.
 //
 // Measured here, per scan (the PS reads them, hls/contract.py names the registers): scan_cycles (start to the last
 // report word), dead_max (the longest gap from a segment's last sample in to the next segment's first position word
 // taken by the scan coil), decision_max (the longest gap from a segment's last sample in to the next segment's step:
-// a position after the segment's first can go out on the next cycle).
+// a position after the segment's first can go out on the next cycle), probe_idle_max and probe_idle_total (the beam
+// idle on probe 0 while the segment's decision is made: the cycles from probe 0's sample in to probe 1's position word
+// taken beyond the one-cycle turnaround every probe has; the longest such wait and their sum). `beam_blank` is high
+// during exactly those cycles: a beam blanker can cut the dose the waiting beam would put on probe 0.
 module scan_sequencer #(
     parameter IMAGE_SIZE = 96,
     parameter SEGMENTS = 20,
@@ -74,7 +79,10 @@ module scan_sequencer #(
     output reg m_axis_report_tlast,
     output reg [31:0] scan_cycles,
     output reg [15:0] dead_max,
-    output reg [15:0] decision_max
+    output reg [15:0] decision_max,
+    output reg [15:0] probe_idle_max,
+    output reg [31:0] probe_idle_total,
+    output beam_blank
 );
     localparam FB = FEATURE_BITS;
     localparam SLOTS = PROBES + 2;                   // observation: P probe features, then row and col of the next start
@@ -126,8 +134,9 @@ module scan_sequencer #(
     wire [7:0] row_px = row_i < 0 ? 8'd0 : row_i > IMAGE_SIZE - 1 ? IMAGE_SIZE - 1 : row_i[7:0];
     wire [7:0] col_px = col_i < 0 ? 8'd0 : col_i > IMAGE_SIZE - 1 ? IMAGE_SIZE - 1 : col_i[7:0];
 
+    wire sample_in;                                  // a sample leaves the sample FIFO: its report word goes out
     word_fifo #(.WIDTH(16), .DEPTH_LOG2(FIFO_LOG2)) outstanding (
-        .clk(clk), .rstn(rstn && active), .push(offer), .din({col_px, row_px}), .pop(s_axis_det_tready && s_axis_det_tvalid),
+        .clk(clk), .rstn(rstn && active), .push(offer), .din({col_px, row_px}), .pop(sample_in),
         .dout(fifo_word), .empty(fifo_empty), .full(fifo_full)
     );
 
@@ -157,8 +166,17 @@ module scan_sequencer #(
     reg [7:0] k_in, seg_in;
     reg [2*ACTION_BITS-1:0] action;                  // the decision of segment seg_in, for its report words
     reg action_ok;
-    assign s_axis_det_tready = active && action_ok && !fifo_empty && (!m_axis_report_tvalid || m_axis_report_tready);
-    wire sample_in = s_axis_det_tvalid && s_axis_det_tready;
+    // every sample answers a position word still in `outstanding`, so this FIFO, as deep, is never full: tready stays high
+    wire samples_empty, samples_full;
+    wire [15:0] sample;
+    assign s_axis_det_tready = active && !samples_full;
+    wire det_in = s_axis_det_tvalid && s_axis_det_tready;
+    word_fifo #(.WIDTH(16), .DEPTH_LOG2(FIFO_LOG2)) samples (
+        .clk(clk), .rstn(rstn && active), .push(det_in), .din(s_axis_det_tdata), .pop(sample_in),
+        .dout(sample), .empty(samples_empty), .full(samples_full)
+    );
+    assign sample_in = active && action_ok && !samples_empty && !fifo_empty
+        && (!m_axis_report_tvalid || m_axis_report_tready);
     wire last_of_segment = k_in == PROBES - 1;
     wire last_of_scan = last_of_segment && seg_in == SEGMENTS - 1;
 
@@ -166,17 +184,21 @@ module scan_sequencer #(
     wire [7:0] feature_tag;
     wire signed [FB-1:0] feature;
     probe_calibration #(.FEATURE_BITS(FB), .FEATURE_FRAC(FEATURE_FRAC), .GAIN_FRAC(GAIN_FRAC), .TAG_BITS(8)) calibration (
-        .clk(clk), .rstn(rstn && active), .in_valid(sample_in), .in_tag(k_in), .raw(s_axis_det_tdata), .offset(offset),
+        .clk(clk), .rstn(rstn && active), .in_valid(sample_in), .in_tag(k_in), .raw(sample), .offset(offset),
         .gain(gain), .out_valid(feature_valid), .out_tag(feature_tag), .feature(feature)
     );
 
     // ---- measurements ----------------------------------------------------------------------------------------------------
-    reg [15:0] dead_count, decision_count;
-    reg dead_wait, decision_wait;
+    reg [15:0] dead_count, decision_count, idle_count;
+    reg dead_wait, decision_wait, idle_wait;
+    reg [7:0] k_det, seg_det;                        // probe and segment of the next sample to arrive
+    wire det_last_of_segment = k_det == PROBES - 1;
     reg [15:0] pos_taken;                            // position words the scan coil has taken in this scan
     wire pos_handshake = m_axis_pos_tvalid && m_axis_pos_tready;
     wire [15:0] pos_taken_now = pos_taken + pos_handshake;
-    wire [15:0] first_of_next_segment = (seg_in + 1) * PROBES + 1;  // its number among the scan's position words
+    wire [15:0] first_of_next_segment = (seg_det + 1) * PROBES + 1;  // its number among the scan's position words
+    wire [15:0] second_of_segment = seg_det * PROBES + 2;             // probe 1 of the arriving sample's segment
+    assign beam_blank = idle_wait && idle_count != 0;
 
     integer slot;
     always @(posedge clk) begin
@@ -203,6 +225,9 @@ module scan_sequencer #(
             decision_max <= 0;
             dead_wait <= 1'b0;
             decision_wait <= 1'b0;
+            idle_wait <= 1'b0;
+            probe_idle_max <= 0;
+            probe_idle_total <= 0;
             cycle <= 0;
         end else if (!active) begin
             if (start) begin  // decision 0: nothing seen yet, at the centre
@@ -225,6 +250,11 @@ module scan_sequencer #(
                 decision_max <= 0;
                 dead_wait <= 1'b0;
                 decision_wait <= 1'b0;
+                idle_wait <= 1'b0;
+                probe_idle_max <= 0;
+                probe_idle_total <= 0;
+                k_det <= 0;
+                seg_det <= 0;
                 pos_taken <= 0;
                 cycle <= 1;
             end
@@ -296,7 +326,7 @@ module scan_sequencer #(
                 m_axis_report_tdata <= {
                     {{(16 - ACTION_BITS){action[2*ACTION_BITS-1]}}, action[2*ACTION_BITS-1:ACTION_BITS]},
                     {{(16 - ACTION_BITS){action[ACTION_BITS-1]}}, action[ACTION_BITS-1:0]},
-                    fifo_word, s_axis_det_tdata
+                    fifo_word, sample
                 };
                 m_axis_report_tvalid <= 1'b1;
                 m_axis_report_tlast <= last_of_scan;
@@ -316,9 +346,25 @@ module scan_sequencer #(
                 scan_cycles <= cycle;
             end
 
-            // measurements: from a segment's last sample in to the next segment's first position taken / step known
+            // measurements, on the samples as they arrive: from a segment's last sample in to the next segment's first
+            // position taken / step known; from probe 0's sample in to probe 1's position taken (the beam waits on probe 0)
             pos_taken <= pos_taken_now;
-            if (sample_in && last_of_segment && !last_of_scan) begin
+            if (det_in) begin
+                k_det <= det_last_of_segment ? 8'd0 : k_det + 1'b1;
+                seg_det <= seg_det + det_last_of_segment;
+            end
+            if (det_in && k_det == 0 && pos_taken_now < second_of_segment) begin
+                idle_wait <= 1'b1;
+                idle_count <= 0;  // the first cycle is the turnaround every probe has: not a wait
+            end else if (idle_wait) begin
+                idle_count <= idle_count + (idle_count != 16'hFFFF);
+                if (pos_handshake) begin
+                    idle_wait <= 1'b0;
+                    probe_idle_total <= probe_idle_total + idle_count;
+                    if (idle_count > probe_idle_max) probe_idle_max <= idle_count;
+                end
+            end
+            if (det_in && det_last_of_segment && seg_det != SEGMENTS - 1) begin
                 dead_wait <= pos_taken_now < first_of_next_segment;
                 dead_count <= 1;
                 decision_wait <= 1'b1;

@@ -15,8 +15,11 @@
 //                             position word taken
 //       0x1C DECISION_CYCLES  the last scan's longest gap from a segment's last sample in to the next segment's step
 //       0x20 GEOMETRY         read-only: image size [15:0], probes per segment [23:16], segments [31:24]
+//       0x24 PROBE_IDLE_CYCLES the last scan's longest wait of the beam on probe 0 (its sample in to probe 1 taken)
+//       0x28 PROBE_IDLE_TOTAL  the last scan's sum of those waits
 //   m_axis_pos, s_axis_det     to the scan coil and from the detector (or microscope_emulator.v)
 //   m_axis_report              to the PS (AXI DMA S2MM): one 64-bit word per probe, TLAST on the scan's last probe
+//   beam_blank                 high while the beam waits on probe 0 for the segment's decision (to a beam blanker)
 //   scan_aresetn               reset for the scan coil and detector side (low with aresetn, and for RESET_CYCLES
 //                              cycles after an ABORT: Xilinx AXI IP wants 16), so that no sample of an aborted scan is
 //                              taken for the next scan's
@@ -86,12 +89,13 @@ module scan_sequencer_axi #(
     output m_axis_report_tvalid,
     input m_axis_report_tready,
     output m_axis_report_tlast,
+    output beam_blank,
     (* X_INTERFACE_INFO = "xilinx.com:signal:reset:1.0 scan_aresetn RST" *)
     (* X_INTERFACE_PARAMETER = "POLARITY ACTIVE_LOW" *)
     output scan_aresetn
 );
     localparam CONTROL = 6'h00, STATUS = 6'h04, OFFSET = 6'h08, GAIN = 6'h0C, SCANS = 6'h10, SCAN_CYCLES = 6'h14,
-        DEAD_CYCLES = 6'h18, DECISION_CYCLES = 6'h1C, GEOMETRY = 6'h20;
+        DEAD_CYCLES = 6'h18, DECISION_CYCLES = 6'h1C, GEOMETRY = 6'h20, PROBE_IDLE_CYCLES = 6'h24, PROBE_IDLE_TOTAL = 6'h28;
     localparam [31:0] GEOMETRY_WORD = (SEGMENTS << 24) | (PROBES << 16) | IMAGE_SIZE;
 
     reg start;
@@ -102,7 +106,8 @@ module scan_sequencer_axi #(
     reg [31:0] scans;
     wire busy, done;
     wire [31:0] scan_cycles;
-    wire [15:0] dead_max, decision_max;
+    wire [15:0] dead_max, decision_max, probe_idle_max;
+    wire [31:0] probe_idle_total;
     wire rstn = aresetn && resetting == 0;
     assign scan_aresetn = rstn;
 
@@ -163,6 +168,8 @@ module scan_sequencer_axi #(
                     DEAD_CYCLES: s_axi_control_rdata <= dead_max;
                     DECISION_CYCLES: s_axi_control_rdata <= decision_max;
                     GEOMETRY: s_axi_control_rdata <= GEOMETRY_WORD;
+                    PROBE_IDLE_CYCLES: s_axi_control_rdata <= probe_idle_max;
+                    PROBE_IDLE_TOTAL: s_axi_control_rdata <= probe_idle_total;
                     default: s_axi_control_rdata <= 32'd0;
                 endcase
             end else if (s_axi_control_rready) begin
@@ -202,7 +209,8 @@ module scan_sequencer_axi #(
         .s_axis_det_tdata(s_axis_det_tdata), .s_axis_det_tvalid(s_axis_det_tvalid), .s_axis_det_tready(s_axis_det_tready),
         .m_axis_report_tdata(m_axis_report_tdata), .m_axis_report_tvalid(m_axis_report_tvalid),
         .m_axis_report_tready(m_axis_report_tready), .m_axis_report_tlast(m_axis_report_tlast),
-        .scan_cycles(scan_cycles), .dead_max(dead_max), .decision_max(decision_max)
+        .scan_cycles(scan_cycles), .dead_max(dead_max), .decision_max(decision_max),
+        .probe_idle_max(probe_idle_max), .probe_idle_total(probe_idle_total), .beam_blank(beam_blank)
     );
 
     actor_axis #(

@@ -122,6 +122,18 @@ def calibrations(rng: random.Random, n: int) -> list[DetectorCalibration]:
     return out
 
 
+def probe_idle_times(scope: Microscope, scans: int, segments: int, probes: int) -> list[int]:
+    """Per segment: cycles from probe 0's sample in to probe 1's position taken beyond the one-cycle turnaround every
+    probe has (0 when it was taken earlier), from the microscope's handshake log: the beam waiting on probe 0 for the
+    segment's decision."""
+    idle = []
+    for s in range(scans):
+        for t in range(segments):
+            first = s * segments * probes + t * probes
+            idle.append(max(scope.pos_cycles[first + 1] - scope.det_cycles[first] - 1, 0))
+    return idle
+
+
 def dead_times(scope: Microscope, first_sample: int, scans: int, segments: int, probes: int) -> tuple[list, list]:
     """Per segment boundary: cycles from the last sample of a segment in to the next segment's first position taken
     (0 when it was taken earlier), from the microscope's handshake log."""
@@ -233,7 +245,7 @@ async def run_test_scans(dut):
     cal = DetectorCalibration()
     compared = {'scans': 0, 'decisions': 0, 'position_words': 0, 'report_words': 0}
     mismatches = {'decisions': 0, 'position_words': 0, 'report_words': 0}
-    counters = {'scan_cycles': [], 'dead_cycles': [], 'decision_cycles': []}
+    counters = {'scan_cycles': [], 'dead_cycles': [], 'decision_cycles': [], 'probe_idle_cycles': [], 'probe_idle_total': []}
     start = time.perf_counter()
     for image in images:
         expected, counts = await tb.scan(cal.raw(image), cal)
@@ -246,11 +258,15 @@ async def run_test_scans(dut):
             counters[name].append(await tb.read(name.upper()))
     wall = time.perf_counter() - start
     dead = dead_times(tb.scope, 0, scans, g.segments, g.probes_per_segment)
+    idle = probe_idle_times(tb.scope, scans, g.segments, g.probes_per_segment)
     result = {
         'compared': compared, 'mismatches': mismatches, 'dwell_cycles': dwell, 'wall_s': round(wall, 2),
         'scan_cycles': {'min': min(counters['scan_cycles']), 'max': max(counters['scan_cycles'])},
         'dead_time_cycles': {'max': max(dead), 'mean': round(float(np.mean(dead)), 3)},
         'decision_cycles': {'max': max(counters['decision_cycles']), 'min': min(counters['decision_cycles'])},
+        'probe_idle_cycles': {'max': max(idle), 'mean': round(float(np.mean(idle)), 3),
+                              'per_scan_total_mean': round(float(np.mean(counters['probe_idle_total'])), 3)},
+        'detector_held_off_cycles': tb.scope.held_off,
         'clock_mhz': 1000 / PERIOD_NS,
     }  # fmt: skip
     dut._log.info('scans: %s', result)
@@ -258,3 +274,7 @@ async def run_test_scans(dut):
         Path(os.environ['SEQ_RESULT']).write_text(json.dumps(result))
     assert not any(mismatches.values()), mismatches
     assert max(dead) == max(counters['dead_cycles']), f'dead time: testbench {max(dead)}, sequencer {counters}'
+    per_scan = [sum(idle[k : k + g.segments]) for k in range(0, len(idle), g.segments)]
+    assert counters['probe_idle_total'] == per_scan, f'probe idle per scan: testbench {per_scan}, sequencer {counters}'
+    assert max(idle) == max(counters['probe_idle_cycles']), f'probe idle: testbench {max(idle)}, sequencer {counters}'
+    assert tb.scope.held_off == 0, f'the detector was held off for {tb.scope.held_off} cycles'
