@@ -179,6 +179,26 @@ def reference_engines(actor_dir: str, decisions: int = 400) -> list[dict]:
     return rows
 
 
+PARTS = ('end-to-end', 'service', 'faults')
+
+
+def bare_generator_rate(checkpoint: str, images, calls: int) -> float:
+    """Completions per second of the generator called in this process at batch 1 (the completer the service runs, no
+    sockets, no validation): what the service's batch-1 rate is measured against."""
+    from host.scan import acquire
+    from host.workstation import GeneratorCompleter
+
+    completer = GeneratorCompleter(checkpoint)
+    scope = SimulatedMicroscope(images, dwell_s=0)
+    partial = acquire(make_actor('scripted'), scope, DEFAULT_GEOMETRY)[0]['partial_scan'][None]
+    for _ in range(3):  # the first calls build the graph
+        completer(partial)
+    start = time.perf_counter()
+    for _ in range(calls):
+        completer(partial)
+    return calls / (time.perf_counter() - start)
+
+
 def generator_checkpoint(path: str | None, tmp: str) -> tuple[str, str]:
     """The trained generator if there is one, else the paper-size architecture with random weights."""
     if path and Path(path, 'generator.keras').is_file():
@@ -194,8 +214,10 @@ def generator_checkpoint(path: str | None, tmp: str) -> tuple[str, str]:
 def markdown(result: dict) -> str:
     """The results as the tables in docs/host.md."""
     lines = [
-        f'Measured {result["date"]} on {result["machine"]} (load average {result["load_average_at_start"]} at the '
-        f'start: a shared machine), loopback, images: {result["images"]}.',
+        f'Measured on {result["machine"]} (load average {result["load_average_at_start"]} at the start of the last run: '
+        f'a shared machine), loopback, images: {result["images"]}; '
+        + ', '.join(f'{part} on {date}' for part, date in result.get('measured', {'all parts': result['date']}).items())
+        + '.',
         '',
         '| backend | scans | acquisition scans/s | end-to-end scans/s | actor us/decision | '
         'host overhead us/decision | microscope us/segment |',
@@ -244,6 +266,13 @@ def markdown(result: dict) -> str:
             f'| {name} | {r["max_batch"]} | {r["completions_per_s"]:.1f} | {r["startup_s"]:.1f} |'
             for r in svc[f'{name}_by_batch']
         ]
+    if 'bare_generator_batch1_per_s' in svc:
+        lines += [
+            f'| the generator called in-process, no service (same run) | 1 | {svc["bare_generator_batch1_per_s"]:.1f} | - |',
+            '',
+            f'At batch 1 the service delivers {100 * svc.get("service_over_bare_batch1", float("nan")):.0f} % of the bare '
+            "generator's rate.",
+        ]
     f = result['fault_run']
     lines += [
         '',
@@ -279,53 +308,68 @@ def main() -> None:
     p.add_argument('--kills', type=integer(0, 10**9), default=4)
     p.add_argument('--out', default='bench/results/host.json')
     p.add_argument('--docs', default='docs/host.md', help='markdown file whose results section is rewritten')
+    p.add_argument(
+        '--parts', nargs='+', choices=PARTS, default=list(PARTS), help='what to measure; the others are kept from --out'
+    )
     args = p.parse_args()
     try:
         images = load_images(args.images)
     except Exception as e:  # the embedded data set may not be built yet: smooth random images instead
         print(f'cannot load {args.images} ({e}); using smooth random images', file=sys.stderr)
         images = smooth_images(32)
+    previous = json.loads(Path(args.out).read_text()) if Path(args.out).is_file() else {}
     result = {
+        **previous,
         'machine': f'{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}',
         'load_average_at_start': round(os.getloadavg()[0], 2),
         'date': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
         'images': args.images,
     }
-    port = free_port()
-    service = start_service(port, '--completer', 'interpolate')
-    runs, paths = [], {}
-    try:
-        for backend in args.backends:
-            try:
-                row, paths[backend] = end_to_end(backend, images, args.scans, port, args)
-            except ActorError as e:
-                print(f'skipping {backend}: {e}', file=sys.stderr)
-                runs.append({'backend': backend, 'skipped': str(e)})
-                continue
-            runs.append(row)
-            print(json.dumps({k: v for k, v in row.items() if k != 'pipeline_first_scans'}), flush=True)
-    finally:
-        stop(service)
-    integer = [b for b in ('reference', 'rtl-sim') if b in paths]
-    for b in integer[1:]:
-        assert np.array_equal(paths[b], paths[integer[0]]), f'{b} chose different paths than {integer[0]}'
-    result['end_to_end'] = runs
-    result['reference_engines'] = reference_engines(args.actor_dir)
-    print(json.dumps(result['reference_engines']), flush=True)
-    result['integer_backends_identical_paths'] = integer
-    with tempfile.TemporaryDirectory() as tmp:
-        ckpt, what = generator_checkpoint(args.checkpoint, tmp)
-        result['service'] = {
-            'generator': what,
-            'device': 'CPU (TensorFlow)',
-            'generator_by_batch': service_throughput(['--checkpoint', ckpt], args.batch_sizes, args.requests, images),
-            'interpolate_by_batch': service_throughput(['--completer', 'interpolate'], [1, 16], args.requests, images),
-        }
-    print(json.dumps(result['service']), flush=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        np.save(Path(tmp, 'images.npy'), images[:16])
-        result['fault_run'] = fault_run(str(Path(tmp, 'images.npy')), args.fault_scans, args.kills, 0.8)
-    print(json.dumps(result['fault_run']), flush=True)
+    result['measured'] = {**previous.get('measured', {}), **{part: result['date'] for part in args.parts}}
+    if 'end-to-end' in args.parts:
+        port = free_port()
+        service = start_service(port, '--completer', 'interpolate')
+        runs, paths = [], {}
+        try:
+            for backend in args.backends:
+                try:
+                    row, paths[backend] = end_to_end(backend, images, args.scans, port, args)
+                except ActorError as e:
+                    print(f'skipping {backend}: {e}', file=sys.stderr)
+                    runs.append({'backend': backend, 'skipped': str(e)})
+                    continue
+                runs.append(row)
+                print(json.dumps({k: v for k, v in row.items() if k != 'pipeline_first_scans'}), flush=True)
+        finally:
+            stop(service)
+        integer = [b for b in ('reference', 'rtl-sim') if b in paths]
+        for b in integer[1:]:
+            assert np.array_equal(paths[b], paths[integer[0]]), f'{b} chose different paths than {integer[0]}'
+        result['end_to_end'] = runs
+        result['reference_engines'] = reference_engines(args.actor_dir)
+        print(json.dumps(result['reference_engines']), flush=True)
+        result['integer_backends_identical_paths'] = integer
+    if 'service' in args.parts:
+        with tempfile.TemporaryDirectory() as tmp:
+            ckpt, what = generator_checkpoint(args.checkpoint, tmp)
+            result['service'] = {
+                'generator': what,
+                'device': 'CPU (TensorFlow)',
+                'generator_by_batch': service_throughput(['--checkpoint', ckpt], args.batch_sizes, args.requests, images),
+                'interpolate_by_batch': service_throughput(['--completer', 'interpolate'], [1, 16], args.requests, images),
+                'bare_generator_batch1_per_s': bare_generator_rate(ckpt, images, args.requests),
+            }
+            batch1 = next((r for r in result['service']['generator_by_batch'] if r['max_batch'] == 1), None)
+            if batch1 is not None:
+                result['service']['service_over_bare_batch1'] = (
+                    batch1['completions_per_s'] / result['service']['bare_generator_batch1_per_s']
+                )
+        print(json.dumps(result['service']), flush=True)
+    if 'faults' in args.parts:
+        with tempfile.TemporaryDirectory() as tmp:
+            np.save(Path(tmp, 'images.npy'), images[:16])
+            result['fault_run'] = fault_run(str(Path(tmp, 'images.npy')), args.fault_scans, args.kills, 0.8)
+        print(json.dumps(result['fault_run']), flush=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + '\n')
     write_docs(result, Path(args.docs))
