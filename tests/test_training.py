@@ -436,7 +436,9 @@ def test_a_run_trained_on_jax_resumes_and_is_evaluated_on_tensorflow(tmp_path):
     report = cli('-m', 'training.report', str(out), '--n-test', '8', env={'KERAS_BACKEND': 'tensorflow'})
     assert report.returncode == 0, report.stderr[-3000:]
     assert json.loads((out / 'report-procedural-test.json').read_text())['actor']['n_images'] == 8
-    assert 'no fixed-path row' in report.stdout  # the shipped spiral scans 96 px, this run 32 px
+    written = json.loads((out / 'report-procedural-test.json').read_text())
+    assert written['baseline'] == 'checkpoints/spiral' and written['fixed_path']['n_images'] == 8  # same 96 px geometry
+    assert 'the fixed path of checkpoints/spiral: MSE ratio' in report.stdout
 
 
 def test_the_shipped_model_on_a_users_file_against_the_shipped_fixed_path(tmp_path):
