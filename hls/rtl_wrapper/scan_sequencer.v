@@ -192,12 +192,13 @@ module scan_sequencer #(
     reg [15:0] dead_count, decision_count, idle_count;
     reg dead_wait, decision_wait, idle_wait;
     reg [7:0] k_det, seg_det;                        // probe and segment of the next sample to arrive
+    reg [15:0] seg_det_base;                         // seg_det * PROBES, kept by additions (no multiplier in the path)
     wire det_last_of_segment = k_det == PROBES - 1;
     reg [15:0] pos_taken;                            // position words the scan coil has taken in this scan
     wire pos_handshake = m_axis_pos_tvalid && m_axis_pos_tready;
     wire [15:0] pos_taken_now = pos_taken + pos_handshake;
-    wire [15:0] first_of_next_segment = (seg_det + 1) * PROBES + 1;  // its number among the scan's position words
-    wire [15:0] second_of_segment = seg_det * PROBES + 2;             // probe 1 of the arriving sample's segment
+    wire [15:0] first_of_next_segment = seg_det_base + PROBES + 1;  // its number among the scan's position words
+    wire [15:0] second_of_segment = seg_det_base + 2;               // probe 1 of the arriving sample's segment
     assign beam_blank = idle_wait && idle_count != 0;
 
     integer slot;
@@ -255,6 +256,7 @@ module scan_sequencer #(
                 probe_idle_total <= 0;
                 k_det <= 0;
                 seg_det <= 0;
+                seg_det_base <= 0;
                 pos_taken <= 0;
                 cycle <= 1;
             end
@@ -352,6 +354,7 @@ module scan_sequencer #(
             if (det_in) begin
                 k_det <= det_last_of_segment ? 8'd0 : k_det + 1'b1;
                 seg_det <= seg_det + det_last_of_segment;
+                if (det_last_of_segment) seg_det_base <= seg_det_base + PROBES;
             end
             if (det_in && k_det == 0 && pos_taken_now < second_of_segment) begin
                 idle_wait <= 1'b1;
