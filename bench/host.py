@@ -80,15 +80,21 @@ def end_to_end(backend: str, images, scans: int, port: int, args) -> dict:
     }, paths
 
 
+def scripted_partial_scans(images, n: int) -> list:
+    """Partial scans (H, W, 2) of the first n images along the scripted path: the requests of the speed measurements."""
+    from host.scan import acquire
+
+    scope = SimulatedMicroscope(images, dwell_s=0)
+    return [acquire(make_actor('scripted'), scope, DEFAULT_GEOMETRY)[0]['partial_scan'] for _ in range(n)]
+
+
 def service_throughput(completer: list[str], batch_sizes, requests: int, images) -> list[dict]:
     """Completions per second through the service with `window` requests outstanding and --max-batch window."""
     import zmq
 
     from host import schema
-    from host.scan import acquire
 
-    scope = SimulatedMicroscope(images, dwell_s=0)
-    partials = [acquire(make_actor('scripted'), scope, DEFAULT_GEOMETRY)[0]['partial_scan'] for _ in range(8)]
+    partials = scripted_partial_scans(images, 8)
     rows = []
     for batch in batch_sizes:
         port = free_port()
@@ -185,12 +191,10 @@ PARTS = ('end-to-end', 'service', 'faults')
 def bare_generator_rate(checkpoint: str, images, calls: int) -> float:
     """Completions per second of the generator called in this process at batch 1 (the completer the service runs, no
     sockets, no validation): what the service's batch-1 rate is measured against."""
-    from host.scan import acquire
     from host.workstation import GeneratorCompleter
 
     completer = GeneratorCompleter(checkpoint)
-    scope = SimulatedMicroscope(images, dwell_s=0)
-    partial = acquire(make_actor('scripted'), scope, DEFAULT_GEOMETRY)[0]['partial_scan'][None]
+    partial = scripted_partial_scans(images, 1)[0][None]
     for _ in range(3):  # the first calls build the graph
         completer(partial)
     start = time.perf_counter()

@@ -234,7 +234,7 @@ def evaluate(runs: Runs, images, seeds, fixed_seeds, lever_seeds, label: str, vi
         scores, positions = [], None
         for seed in path_seeds:
             ckpt = runs.folder(f'fixed-{path}', seed) / 'checkpoint'
-            positions = np.asarray(checkpoint.load_extras(ckpt)['fixed_positions'], np.float32)
+            positions = checkpoint.load_fixed_positions(ckpt)
             fscans = fixed_path_scans(positions, images, g)
             completions = complete(checkpoint.load_generator(ckpt), fscans['partial_scan'])
             scores.append(score(completions, images))
@@ -391,7 +391,7 @@ def main(argv=None) -> int:
     )
     p.add_argument(
         '--random-walk-seeds',
-        type=int,
+        type=integer(0, 2**32 - 1),
         nargs='*',
         default=[0],
         help='training seeds of the random walk (clearly the weakest path); none: skip',

@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / 'tests')]
 
 from fuzz_messages import fuzz  # noqa: E402
-from host_helpers import PYTHON, free_port, smooth_images, start_scanning_host, start_service, stop  # noqa: E402
+from host_helpers import PYTHON, free_port, memory_bytes, smooth_images, start_scanning_host, start_service, stop  # noqa: E402
 
 from host.store import ScanStore  # noqa: E402
 from model.interpolation import interpolate  # noqa: E402
@@ -294,10 +294,7 @@ def probe_many_frames_flood(frames: int = 400_000, frame_bytes: int = 1024) -> d
 
 
 def _memory_mb(pid: int, key: str) -> float:
-    for line in open(f'/proc/{pid}/status'):
-        if line.startswith(key + ':'):
-            return round(int(line.split()[1]) / 1024, 1)
-    raise RuntimeError(f'no {key} for process {pid}')
+    return round(memory_bytes(pid, key) / 2**20, 1)
 
 
 def probe_malformed_board_key(work: Path) -> dict:

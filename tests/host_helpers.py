@@ -95,12 +95,12 @@ def stop(proc: subprocess.Popen) -> None:
     proc.wait(10)
 
 
-def rss_bytes(pid: int) -> int:
-    """Resident memory of a process (Linux /proc)."""
+def memory_bytes(pid: int, key: str = 'VmRSS') -> int:
+    """A process's memory from Linux /proc: resident now (VmRSS) or its peak (VmHWM)."""
     for line in open(f'/proc/{pid}/status'):
-        if line.startswith('VmRSS:'):
+        if line.startswith(key + ':'):
             return int(line.split()[1]) * 1024
-    raise RuntimeError(f'no VmRSS for process {pid}')
+    raise RuntimeError(f'no {key} for process {pid}')
 
 
 def service_log(proc: subprocess.Popen) -> str:

@@ -288,27 +288,14 @@ def test_reliability_benchmark_at_a_small_size(tmp_path):
 
 def test_bad_pending_entries_are_set_aside_or_refused_and_the_rest_complete(tmp_path):
     """A scan whose partial_scan holds strings, a folder named like a scan, and a scan without probes (the service
-    would refuse it for good): none stops --complete-pending, each lands where the user can see why."""
-    store = ScanStore(tmp_path)
-    scope = SimulatedMicroscope(smooth_images(4), dwell_s=0)
-    for k in range(4):
-        store.add(f's{k}', *acquire(ScriptedActor(), scope, DEFAULT_GEOMETRY))
-    arrays, meta = store.load('s1')
-    (store.pending / 's1.npz').unlink()
-    store.add('s1', {**arrays, 'partial_scan': np.full((96, 96, 2), 'x')}, meta)
-    arrays, meta = store.load('s2')
-    (store.pending / 's2.npz').unlink()
-    store.add('s2', {**arrays, 'partial_scan': np.zeros((96, 96, 2), np.float32)}, meta)
-    (store.pending / 'folder.npz').mkdir()
-    port = free_port()
-    service = start_service(port, '--completer', 'interpolate')
-    try:
-        r = run_host('--complete-pending', '--out', str(tmp_path), '--server', f'127.0.0.1:{port}')
-    finally:
-        stop(service)
-    assert r.returncode == 0, r.stderr + service_log(service)
-    assert 'Traceback' not in r.stderr
-    assert store.done_ids() == ['s0', 's3'] and store.pending_ids() == []
+    would refuse it for good): none stops --complete-pending, each lands where the user can see why. The scenario is
+    bench/reliability.py's probe, run here against a live service."""
+    from bench.reliability import probe_bad_pending_entries
+
+    result = probe_bad_pending_entries(tmp_path)
+    assert result['exit_code'] == 0 and result['tracebacks'] == 0 and result['lost'] == result['stuck'] == 0, result
+    store = ScanStore(tmp_path / 'bad_pending')
+    assert store.done_ids() == ['s0', 's3', 's4', 's5'] and store.pending_ids() == []
     assert (store.corrupt / 's1.npz').is_file() and (store.corrupt / 'folder.npz').is_dir()
     assert (store.refused / 's2.npz').is_file() and 'no probes' in (store.refused / 's2.txt').read_text()
 

@@ -7,7 +7,7 @@ import subprocess
 
 import numpy as np
 import pytest
-from host_helpers import PYTHON, ROOT, free_port, rss_bytes, service_log, smooth_images, start_service, stop
+from host_helpers import PYTHON, ROOT, free_port, memory_bytes, service_log, smooth_images, start_service, stop
 
 from host import schema
 from host.client import CompletionClient, ServiceUnavailable
@@ -308,7 +308,7 @@ def test_a_flood_of_small_frames_is_refused_and_the_memory_comes_back(service):
     import zmq
 
     proc, address = service
-    rss = lambda: rss_bytes(proc.pid)  # noqa: E731
+    rss = lambda: memory_bytes(proc.pid)  # noqa: E731
     before = rss()
     sock = zmq.Context.instance().socket(zmq.DEALER)
     sock.setsockopt(zmq.LINGER, 0)

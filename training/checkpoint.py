@@ -144,6 +144,14 @@ def load_actor(path: str | Path):
     return load_model(path, 'actor')
 
 
+def load_fixed_positions(path: str | Path) -> np.ndarray:
+    """The probe positions (T * P, 2) a fixed-path run (training.fixed_path) was trained on, kept in its extras."""
+    extras = load_extras(path)
+    if 'fixed_positions' not in extras:
+        raise CheckpointError(f'{path} is not a fixed-path checkpoint (training.fixed_path): it holds no fixed_positions')
+    return np.asarray(extras['fixed_positions'], np.float32)
+
+
 def load_generator(path: str | Path):
     """The trained generator: partial scans (N, H, W, 2) -> completions (N, H, W, 1)."""
     return load_model(path, 'generator')

@@ -39,20 +39,11 @@ def locate(path: Path) -> tuple[Path, Path | None]:
 
 
 def baseline_scans(folder: str, images, geometry):
-    """A fixed-path checkpoint's path and generator (training.fixed_path runs keep the path in their extras): the
-    completions and scans of `images`; a checkpoint without a fixed path is a CheckpointError."""
+    """A fixed-path checkpoint's completions and scans of `images` along its path, by the generator trained for it."""
     from training import checkpoint
     from training.evaluate import complete, fixed_path_scans
 
-    extras = checkpoint.load_extras(folder)
-    if 'fixed_positions' not in extras:
-        raise checkpoint.CheckpointError(
-            f'{folder} is not a fixed-path checkpoint (training.fixed_path): pass one to --baseline'
-        )
-    positions = (
-        json.loads(extras['fixed_positions']) if isinstance(extras['fixed_positions'], str) else extras['fixed_positions']
-    )
-    scans = fixed_path_scans(positions, images, geometry)
+    scans = fixed_path_scans(checkpoint.load_fixed_positions(folder), images, geometry)
     return complete(checkpoint.load_generator(folder), scans['partial_scan']), scans
 
 
