@@ -65,6 +65,19 @@ def spiral(geometry: ScanGeometry) -> np.ndarray:
     return (pts + np.asarray(geometry.start)).astype(np.float32)
 
 
+def spiral_polygon(geometry: ScanGeometry) -> np.ndarray:
+    """The spiral as T straight segments (actions (T, 2)): each segment heads from where the last one ended towards the
+    spiral's probe one segment further along it, so the polygon chases the smooth curve (the planned base path the
+    segment policies deviate from, and the spiral a segment-by-segment scanner such as the FPGA sequencer can run)."""
+    curve, p = spiral(geometry).astype(np.float64), geometry.probes_per_segment
+    start, actions = np.asarray(geometry.start, np.float32), []
+    for t in range(geometry.segments):
+        action = unit_directions(_towards(start, curve[min((t + 1) * p, len(curve) - 1)]))
+        actions.append(action)
+        start = segment_positions(start, action, geometry)[1]
+    return np.array(actions, np.float32)
+
+
 def _towards(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     v = np.asarray(b, np.float64) - np.asarray(a, np.float64)
     return v / np.linalg.norm(v)
@@ -194,6 +207,7 @@ def path_bank(geometry: ScanGeometry, seed: int = 0, walks: int = 512, perturbat
 
 FIXED_PATHS = {
     'spiral': spiral,
+    'spiral_polygon': lambda g: positions_of(spiral_polygon(g), g),
     'serpentine': lambda g: positions_of(serpentine(g), g),
     'random_walk': lambda g: positions_of(random_walk_inside(g, seed=0), g),
 }

@@ -62,18 +62,19 @@ def build_critic(geometry: ScanGeometry, spec: RecurrentSpec = RecurrentSpec()) 
     return build_recurrent_cell(obs_dim(geometry) + ACTION_DIM, 1, spec, 'critic')
 
 
-def build_generator(geometry: ScanGeometry, spec: GeneratorSpec = GeneratorSpec()) -> keras.Model:
+def build_generator(geometry: ScanGeometry, spec: GeneratorSpec = GeneratorSpec(), in_channels: int = 2) -> keras.Model:
     """Residual CNN completing a partial scan (H, W, 2: values and mask) into an image (H, W, 1).
 
     conv c -> conv 2c /2 -> conv 4c /2 -> residual blocks at 1/4 resolution -> transposed conv 2c x2 -> c x2 -> conv c
     -> conv 1 (the paper's generator for c = 32, 5 blocks). With `skips`, a U-Net: the features of each encoder
-    resolution (and the partial scan itself) are concatenated to the decoder's at the same resolution.
+    resolution (and the partial scan itself) are concatenated to the decoder's at the same resolution. `in_channels`:
+    the same layout over more input planes (the ERD network's, training/erd.py).
     """
     c = spec.channels
     conv = lambda n, stride=1, act='relu': layers.Conv2D(n, 3, strides=stride, padding='same', activation=act)  # noqa: E731
     up = lambda n: layers.Conv2DTranspose(n, 3, strides=2, padding='same', activation='relu')  # noqa: E731
     join = lambda x, skip: layers.Concatenate()([x, skip]) if spec.skips else x  # noqa: E731
-    s = keras.Input((geometry.image_size, geometry.image_size, 2), name='partial_scan')
+    s = keras.Input((geometry.image_size, geometry.image_size, in_channels), name='partial_scan')
     full = conv(c)(s)
     half = conv(2 * c, 2)(full)
     x = conv(4 * c, 2)(half)

@@ -11,7 +11,7 @@ from model import fixed_paths, scan_ops  # noqa: E402
 from model.geometry import ScanGeometry  # noqa: E402
 from model.scan_numpy import pixel_indices  # noqa: E402
 from tests.test_training import SMALL_SCAN, images  # noqa: E402
-from training import error_map, imitation  # noqa: E402
+from training import candidates, error_map, imitation  # noqa: E402
 
 GEOMETRY = ScanGeometry(**SMALL_SCAN)
 
@@ -26,7 +26,7 @@ def band_error(partial, training=False):
 def test_segment_pixels_marks_each_scanned_pixel_once():
     start = ops.convert_to_tensor(np.float32([[16.0, 16.0], [16.0, 16.0]]))
     direction = ops.convert_to_tensor(np.float32([[0.0, 1.0], [1.0, 0.0]]))
-    covered = ops.convert_to_numpy(error_map.segment_pixels(start, direction, GEOMETRY)).reshape(2, 32, 32)
+    covered = ops.convert_to_numpy(candidates.segment_pixels(start, direction, GEOMETRY)).reshape(2, 32, 32)
     positions, _ = scan_ops.segment_positions(start, direction, GEOMETRY)
     idx = ops.convert_to_numpy(scan_ops.pixel_indices(positions, 32)[0])
     for i in range(2):
@@ -42,15 +42,17 @@ def test_a_segment_ending_where_the_next_must_start_outside_counts_as_leaving():
     right = ops.convert_to_tensor(np.float32([[0.0, 1.0]]))
     positions, next_start = scan_ops.segment_positions(ops.convert_to_tensor(inside_but_ends_out), right, g)
     assert not ops.convert_to_numpy(scan_ops.pixel_indices(positions, 32)[1]).any()
-    assert ops.convert_to_numpy(error_map.leaves_image(ops.convert_to_tensor(inside_but_ends_out), right, g))[0]
-    assert not ops.convert_to_numpy(error_map.leaves_image(ops.convert_to_tensor(np.float32([[16.0, 4.0]])), right, g))[0]
+    assert ops.convert_to_numpy(candidates.leaves_image(ops.convert_to_tensor(inside_but_ends_out), right, g))[0]
+    assert not ops.convert_to_numpy(candidates.leaves_image(ops.convert_to_tensor(np.float32([[16.0, 4.0]])), right, g))[0]
 
 
 def test_the_greedy_policy_covers_the_predicted_error_and_never_leaves_the_image():
     imgs = ops.convert_to_tensor(images(4))
     views = ops.convert_to_tensor(np.tile(np.float32([1.0, 0.0]), (4, 1)))
-    candidates = imitation.candidate_directions(8)
-    directions = ops.convert_to_numpy(error_map.greedy_scan(band_error, imgs, views, GEOMETRY, candidates, np.zeros(0)))
+    directions = candidates.greedy_scan(
+        error_map.scorer(band_error), imgs, views, GEOMETRY, imitation.candidate_directions(8), np.zeros(0)
+    )
+    directions = ops.convert_to_numpy(directions)
     assert directions.shape == (4, GEOMETRY.segments, 2)
     assert np.allclose(np.abs(directions[:, 0, 1]), 1.0)  # the first segment runs along the band (+-col)
     for d in directions:

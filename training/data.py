@@ -120,6 +120,19 @@ def procedural_split(split: str, n_train: int, n_test: int, seed: int) -> np.nda
     return np.asarray(raw[start:stop])
 
 
+def procedural_scenes(split: str, n_train: int, n_test: int, seed: int) -> list[str]:
+    """The scene type (training/procedural.py SCENES) of every image of a procedural split, in split order (the samples
+    are drawn again: a few seconds per thousand)."""
+    from training.procedural import generate_samples
+
+    family, skip, n = {
+        'train': ('seen', 0, n_train),
+        'test': ('seen', n_train, n_test),
+        'test_unseen': ('unseen', 0, n_test),
+    }[split]
+    return [sample.scene for k, sample in enumerate(generate_samples(skip + n, seed, family)) if k >= skip]
+
+
 # ---- the paper's data and users' files ------------------------------------------------------------------------------
 def read_npy_crops(path: Path) -> np.ndarray:
     """A .npy of 96x96 crops, [N, 96, 96, 1] like the paper's `96x96_stem_crops.npy` or [N, 96, 96]: (N, 96, 96),

@@ -6,9 +6,9 @@ can use it. It is trained after the generator, on the same bank of paths the gen
 (model.fixed_paths.path_bank), each stopped after a random number of segments, on augmented training images.
 
 Policy. At decision t, with segments 0..t-1 scanned: E maps the partial scan to predicted errors e; each of the K
-candidate directions (training.imitation.candidate_directions) is scored by the predicted squared error it would
-cover, sum of e^2 over the not yet scanned pixels of its segment; a candidate that leaves the image, or whose next
-segment would start outside it, is never taken. The largest score wins. Its first `blind` decisions follow the base
+candidate directions (training.candidates) is scored by the predicted squared error it would cover, sum of e^2 over
+the not yet scanned pixels of its segment; a candidate that leaves the image, or whose next segment would start
+outside it, is never taken. The largest score wins. Its first `blind` decisions follow the base
 path, as the clairvoyant teacher's do. It runs in software beside the completion service (two networks per decision),
 not in the FPGA; it can also be the teacher of an imitation.
 
@@ -72,66 +72,15 @@ def train_error_net(
     return net, losses
 
 
-def leaves_image(start, direction, geometry: ScanGeometry):
-    """Whether a segment from `start` (N, 2) along `direction` (N, 2) leaves the image, or ends where the next one would
-    start outside it (from there every direction leaves): (N,) booleans."""
-    positions, next_start = scan_ops.segment_positions(start, direction, geometry)
-    _, off = scan_ops.pixel_indices(positions, geometry.image_size)
-    _, off_next = scan_ops.pixel_indices(next_start, geometry.image_size)
-    return ops.any(off, axis=-1) | off_next
+def scorer(error_net):
+    """The policy's scoring function for `training.candidates.greedy_scan`: the predicted squared error each candidate
+    would cover on pixels not yet scanned."""
 
+    def score(d):
+        unseen = ops.reshape(ops.square(error_net(d.partial, training=False)[..., 0]), (d.n, 1, -1))
+        return ops.sum(d.unscanned_pixels * unseen, axis=2)
 
-def greedy_scan(error_net, images, views, geometry: ScanGeometry, candidates, blind_path):
-    """The predicted-error greedy policy's directions (N, T, 2) for images (N, H, W) seen through views (N, 2)."""
-    n, size, T = images.shape[0], geometry.image_size, geometry.segments
-    cand = ops.convert_to_tensor(candidates)
-    start = scan_ops.initial_start(n, geometry)
-    values, indices, directions = [], [], []
-    for t in range(T):
-        if t < len(blind_path):
-            taken = ops.broadcast_to(cand[int(blind_path[t])][None], (n, 2))
-        elif t == 0:  # nothing scanned yet: the error map of an empty scan decides
-            taken = pick(error_net, ops.zeros((n, size, size, 2)), start, cand, geometry)
-        else:
-            pad = T - t
-            kept = ops.broadcast_to(
-                scan_ops.stage_mask(ops.full((n,), t, 'int32'), geometry)[:, :, None], (n, T, geometry.probes_per_segment)
-            )
-            partial = scan_ops.partial_scans(
-                ops.concatenate([ops.stack(values, 1), ops.zeros((n, pad, geometry.probes_per_segment))], 1),
-                ops.concatenate([ops.stack(indices, 1), ops.zeros((n, pad, geometry.probes_per_segment, 2), 'int32')], 1),
-                size,
-                kept,
-            )
-            taken = pick(error_net, partial, start, cand, geometry)
-        directions.append(taken)
-        _, start, _, v, idx, _ = scan_ops.scan_segment(images, start, taken, views, geometry)
-        values.append(v)
-        indices.append(idx)
-    return ops.stack(directions, 1)
-
-
-def pick(error_net, partial, start, candidates, geometry: ScanGeometry):
-    """The candidate direction (N, 2) covering the most predicted squared error on pixels not yet scanned, among those
-    that stay inside the image."""
-    n = partial.shape[0]
-    unseen = ops.reshape(ops.square(error_net(partial, training=False)[..., 0]) * (1.0 - partial[..., 1]), (n, -1))
-    scores = []
-    for k in range(candidates.shape[0]):
-        u = ops.broadcast_to(candidates[k][None], (n, 2))
-        covered = segment_pixels(start, u, geometry)
-        scores.append(ops.where(leaves_image(start, u, geometry), -1.0, ops.sum(unseen * covered, axis=1)))
-    return ops.take(candidates, ops.argmax(ops.stack(scores, 1), axis=1), axis=0)
-
-
-def segment_pixels(start, direction, geometry: ScanGeometry):
-    """(N, H * W) with 1 at every pixel a segment from `start` along `direction` would scan (each pixel once)."""
-    positions, _ = scan_ops.segment_positions(start, direction, geometry)
-    idx, _ = scan_ops.pixel_indices(positions, geometry.image_size)
-    size, n = geometry.image_size, positions.shape[0]
-    flat = ops.reshape(ops.arange(n, dtype='int32')[:, None] * size * size + idx[..., 0] * size + idx[..., 1], (-1, 1))
-    hits = ops.scatter(flat, ops.ones((flat.shape[0],)), (n * size * size,))
-    return ops.reshape(ops.minimum(hits, 1.0), (n, size * size))
+    return score
 
 
 def main(argv=None) -> int:

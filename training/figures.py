@@ -59,3 +59,50 @@ def learning_curves(curves: dict, path, key='generator_mse', window=25, ylabel='
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def policies_side_by_side(images, positions: dict, completions: dict, path) -> None:
+    """One column per image; for each policy a row of its path over the image and a row of its completion."""
+    n, names = len(images), list(positions)
+    fig, axes = plt.subplots(2 * len(names), n, figsize=(2.0 * n, 4.0 * len(names)), squeeze=False)
+    for r, name in enumerate(names):
+        for i in range(n):
+            pos = np.asarray(positions[name][i]).reshape(-1, 2)
+            axes[2 * r, i].imshow(images[i], cmap='gray', vmin=-1, vmax=1)
+            axes[2 * r, i].plot(pos[:, 1], pos[:, 0], '-', color='tab:orange', lw=0.8)
+            axes[2 * r, i].set_xlim(-0.5, images[i].shape[1] - 0.5)
+            axes[2 * r, i].set_ylim(images[i].shape[0] - 0.5, -0.5)
+            mse = float(np.mean((completions[name][i] - images[i]) ** 2))
+            axes[2 * r + 1, i].imshow(completions[name][i], cmap='gray', vmin=-1, vmax=1)
+            axes[2 * r + 1, i].set_title(f'MSE {mse:.4f}', fontsize=7)
+        axes[2 * r, 0].set_ylabel(f'{name}: path', fontsize=8)
+        axes[2 * r + 1, 0].set_ylabel('completion', fontsize=8)
+    for ax in axes.ravel():
+        ax.set_xticks([]), ax.set_yticks([])
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def deployable_room(points: dict, oracle_ratio: float, path) -> None:
+    """Left: held-out regret of the ERD policy and of a random choice against labelled training images; right: the ERD
+    policy's MSE / the spiral's (95 % intervals) against the same, with the clairvoyant greedy policy's ratio."""
+    n = np.array([int(k) for k in points])
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+    left.plot(n, [p['regret'] for p in points.values()], 'o-', label='ERD policy')
+    left.plot(n, [p['random_regret'] for p in points.values()], 's--', color='grey', label='random valid candidate')
+    left.set_ylabel('held-out regret (excess MSE of the choice)')
+    ratio = np.array([p['erd_greedy']['ratio'] for p in points.values()])
+    low, high = np.array([p['erd_greedy']['ratio_interval95'] for p in points.values()]).T
+    right.errorbar(n, ratio, yerr=[ratio - low, high - ratio], fmt='o-', capsize=3, label='ERD greedy')
+    right.axhline(1.0, color='black', lw=0.8, label='spiral (same generator)')
+    right.axhline(oracle_ratio, color='tab:green', ls=':', label='clairvoyant greedy')
+    right.set_ylabel('MSE / spiral')
+    for ax in (left, right):
+        ax.set_xscale('log')
+        ax.set_xlabel('labelled training images')
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -3,7 +3,7 @@
 Teacher (clairvoyant, segment-greedy). At decision t, with segments 0..t-1 scanned, each of K candidate directions
 u_k = (sin 2 pi k / K, cos 2 pi k / K) is tried as segment t: the partial scan of segments 0..t is completed by the
 generator and scored by its MSE against the true image (which no live scan knows: the teacher is clairvoyant). A
-candidate whose segment leaves the image scores OFF_IMAGE more. The teacher takes the lowest score. Its first `blind`
+candidate whose segment leaves the image, or ends where the next one would start outside it, scores OFF_IMAGE more. The teacher takes the lowest score. Its first `blind`
 decisions follow the base path instead: nothing has been seen yet, and a spread-out blind start followed by greedy
 choices beats greedy from the first move (the greedy choice is myopic).
 
@@ -25,6 +25,7 @@ from keras import ops
 
 from model import scan_ops
 from model.geometry import ScanGeometry
+from training.candidates import leaves_image
 
 OFF_IMAGE = 10.0
 """added to the score of a candidate whose segment leaves the image (MSEs of [-1, 1] images are below 4)"""
@@ -45,7 +46,8 @@ def blind_start(base_path: str, segments: int, candidates: np.ndarray, geometry:
 
 
 def teacher_scores(complete, images, views, directions, t: int, candidates, geometry: ScanGeometry):
-    """Scores (B, K): completion MSE after segments 0..t with candidate k as segment t (+ OFF_IMAGE if it leaves).
+    """Scores (B, K): completion MSE after segments 0..t with candidate k as segment t (+ OFF_IMAGE if it leaves the
+    image or ends where the next segment would start outside it, training.candidates.leaves_image).
 
     complete: partial scans (N, H, W, 2) -> completions (N, H, W, 1); images (B, H, W); views (B, 2); directions (B, T, 2)
     holds the directions of segments 0..t-1 (later entries are ignored); candidates (K, 2).
@@ -59,7 +61,8 @@ def teacher_scores(complete, images, views, directions, t: int, candidates, geom
     keep = ops.broadcast_to(keep[:, :, None], scan['values'].shape)
     partial = scan_ops.partial_scans(scan['values'], scan['indices'], geometry.image_size, keep)
     mse = ops.mean(ops.square(complete(partial)[..., 0] - imgs), axis=(1, 2))
-    return ops.reshape(mse + ops.where(scan['penalties'][:, t] > 0, OFF_IMAGE, 0.0), (b, k))
+    off = leaves_image(scan['positions'][:, t, 0], ops.tile(candidates, (b, 1)), geometry)
+    return ops.reshape(mse + ops.where(off, OFF_IMAGE, 0.0), (b, k))
 
 
 def soft_targets(scores, temperature: float):
