@@ -44,7 +44,8 @@ def evaluate(split: str, run: Path, fixed_runs: dict, n_test: int, rng) -> dict:
     from model import fixed_paths, scan_ops
     from training import checkpoint, imitation
     from training.data import load_split
-    from training.error_map import greedy_scan
+    from training.candidates import greedy_scan
+    from training.error_map import scorer
     from training.evaluate import complete, fixed_path_scans, perfect_views, score
 
     cfg = checkpoint.load_config(run / 'checkpoint')
@@ -59,7 +60,7 @@ def evaluate(split: str, run: Path, fixed_runs: dict, n_test: int, rng) -> dict:
     for i in range(0, len(images), 100):
         chunk = ops.convert_to_tensor(images[i : i + 100])
         views = ops.convert_to_tensor(perfect_views(chunk.shape[0]))
-        directions = greedy_scan(error_net, chunk, views, g, candidates, blind)
+        directions = greedy_scan(scorer(error_net), chunk, views, g, candidates, blind)
         parts.append(scan_ops.scan_paths(chunk, directions, views, g))
     seconds = time.perf_counter() - start
     greedy_partial = np.concatenate([ops.convert_to_numpy(p['partial_scan']) for p in parts])
