@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-STAGES = ('bank', 'labels', 'curve', 'tune', 'rows', 'geometry', 'dagger')
+STAGES = ('bank', 'labels', 'curve', 'tune', 'rows', 'geometry', 'imitation', 'dagger')
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,8 @@ class Sizes:
     own_updates: int = 1600
     """generator updates on the bank of paths, then on a policy's own scans (the shipped spiral's budget: 1,000 + 1,600)"""
     erd_steps: int = 2000
-    """Adam steps of each ERD network (batch 32; the weights at the best validation regret are kept)"""
+    """at most this many Adam steps per ERD network (batch 32): two passes over its states, at least 500; the weights at
+    the best validation regret are kept"""
     chunk: int = 100
     """training images labelled per stored file"""
     curve_test_images: int = 100
@@ -311,7 +312,8 @@ def fit_network(w: Work, name: str, states=None):
     path = w.path('erd', f'{name}.keras')
     if path.is_file():
         return load_network(path)
-    net, steps = erd.build_erd_net(w.geometry, seed=0), w.sizes.erd_steps
+    steps = int(np.clip(2 * len(states) // 32, min(500, w.sizes.erd_steps), w.sizes.erd_steps))
+    net = erd.build_erd_net(w.geometry, seed=0)
     losses, checks = erd.fit_erd(net, w.train, states, w.candidates, w.geometry, steps=steps,
                                  validation=(w.train, validation_labels(w)), check_every=500, log=w.log(f'erd-{name}'),
                                  progress=w.progress)  # fmt: skip
@@ -697,6 +699,81 @@ def geometry(w: Work) -> None:
     w.save_results()
 
 
+# ---- stage: imitation (the FPGA actor learns the winner) -------------------------------------------------------------
+def observations_along(images, directions, geometry):
+    """What the actor sees at each decision (N, T, D): x_0 = 0, then each segment's observation, along given paths."""
+    from keras import ops
+
+    from model import scan_ops
+
+    obs = ops.convert_to_numpy(
+        scan_ops.scan_paths(
+            ops.convert_to_tensor(images), ops.convert_to_tensor(directions), views_for(len(images)), geometry
+        )['observations']  # fmt: skip
+    )
+    return np.concatenate([np.zeros_like(obs[:, :1]), obs[:, :-1]], axis=1).astype(np.float32)
+
+
+def closed_loop_lstm(predict, images, geometry):
+    """Directions (N, T, 2) of a sequence LSTM acting closed-loop: each decision sees the observations so far."""
+    from keras import ops
+
+    from model import scan_ops
+
+    n = len(images)
+    imgs, views = ops.convert_to_tensor(images), views_for(n)
+    xs, directions = [np.zeros((n, geometry.probes_per_segment + 2), np.float32)], []
+    start = scan_ops.initial_start(n, geometry)
+    for _ in range(geometry.segments):
+        v = predict(np.stack(xs, 1))[:, -1]
+        u = ops.convert_to_numpy(scan_ops.unit_directions(ops.convert_to_tensor(v)))
+        directions.append(u)
+        x, start, *_ = scan_ops.scan_segment(imgs, start, ops.convert_to_tensor(u), views, geometry)
+        xs.append(ops.convert_to_numpy(x))
+    return np.stack(directions, 1)
+
+
+def imitation(w: Work) -> None:
+    """Can an LSTM with the FPGA actor's observations follow the best ERD row? Fitted on that policy's scans of training
+    images (one-hot targets over the candidates), scored on its held-out scans (agreement, teacher forced) and closed
+    loop on held-out images, completed by the teacher's own generator, against the spiral with its own."""
+    from keras import ops
+
+    from bench.teacher_learnability import fit_lstm
+    from training.augment import augment
+
+    if 'imitation' in w.results or 'rows' not in w.results:
+        return
+    own = {n: w.results['rows']['test'][n]['own_generator']['ratio'] for n in ('erd_greedy', 'erd_planned')}
+    teacher = min(own, key=own.get)
+    ids, augments, train_dirs = training_paths(w, teacher, scorer_of(w, teacher))
+    train_images = ops.convert_to_numpy(augment(ops.take(w.train, ids, axis=0), augments))
+    onehot = lambda d: np.eye(len(w.candidates), dtype=np.float32)[np.argmax(d @ w.candidates.T, -1)]  # noqa: E731
+    result, rng = {'teacher': teacher, 'training_scans': len(ids)}, np.random.default_rng(0)
+    generator = generator_of(w, teacher, 0)
+    for name, units, depth in (('lstm_2x64', 64, 2), ('lstm_1x16', 16, 1)):
+        started = time.time()
+        predict = fit_lstm(observations_along(train_images, train_dirs, w.geometry), onehot(train_dirs), w.candidates,
+                           8.0, units, depth, epochs=30, seed=0)  # fmt: skip
+        row = {'fit_seconds': round(time.time() - started, 1)}
+        for split in w.test:
+            images, taught = w.test[split], held_out_directions(w, teacher, split)
+            forced = predict(observations_along(images, taught, w.geometry))
+            agree = np.argmax(forced @ w.candidates.T, -1) == np.argmax(taught @ w.candidates.T, -1)
+            directions = closed_loop_lstm(predict, images, w.geometry)
+            mse = per_image_mse(generator, scans_of(images, w.geometry, directions=directions)['partial_scan'], images)
+            row[split] = {
+                'agreement_teacher_forced': float(agree[:, len(w.blind) :].mean()),
+                'chance': 1.0 / len(w.candidates),
+                'closed_loop_over_spiral_own': ratio_row(mse, per_image(w, 'spiral', split, 'own0'), rng),
+                'closed_loop_over_teacher': float(mse.mean() / per_image(w, teacher, split, 'own0').mean()),
+                'off_image': scans_of(images, w.geometry, directions=directions)['off_image'],
+            }
+        result[name] = row
+    w.results['imitation'] = result
+    w.save_results()
+
+
 # ---- outputs ----------------------------------------------------------------------------------------------------------------
 def interval_text(row: dict) -> str:
     low, high = row['ratio_interval95']
@@ -731,6 +808,20 @@ def markdown(result: dict) -> str:
             )
         if 'oracle_greedy' in curve:
             lines += ['', f'Clairvoyant greedy on the same images: {interval_text(curve["oracle_greedy"])}.']
+        ablation = result.get('curve_without_distance_plane')
+        if ablation:
+            lines += [
+                '',
+                'The same network without the distance-to-scan plane (six planes; commit ff3d4f5, its first run here):',
+                '',
+                '| labelled images | agreement | random agreement | regret | random regret | ERD greedy / spiral |',
+                '|---|---|---|---|---|---|',
+                *[
+                    f'| {n} | {q["agreement"]:.3f} | {q["random_agreement"]:.3f} | {q["regret"]:.3f} | '
+                    f'{q["random_regret"]:.3f} | {interval_text(q["erd_greedy"])} |'
+                    for n, q in ablation['points'].items()
+                ],
+            ]
         lines.append('')
     if 'dagger' in result:
         d = result['dagger']
@@ -792,6 +883,24 @@ def markdown(result: dict) -> str:
             + '.',
             '',
         ]
+    im = result.get('imitation')
+    if im:
+        lines += [
+            f"## The FPGA actor's LSTM taught by the best ERD row ({im['teacher']}, {im['training_scans']} training scans)",
+            '',
+            '| LSTM | split | agreement (teacher forced) | chance | closed loop / spiral, own generators (95 %) | '
+            '/ teacher | off-image probes |',
+            '|---|---|---|---|---|---|---|',
+        ]
+        for name in ('lstm_2x64', 'lstm_1x16'):
+            for split in ('test', 'test_unseen'):
+                x = im[name][split]
+                lines.append(
+                    f'| {name} | {split} | {x["agreement_teacher_forced"]:.3f} | {x["chance"]:.3f} | '
+                    f'{interval_text(x["closed_loop_over_spiral_own"])} | {x["closed_loop_over_teacher"]:.3f} | '
+                    f'{100 * x["off_image"]:.2f} % |'
+                )
+        lines.append('')
     geo = result.get('geometries')
     if geo:
         lines += [
@@ -859,6 +968,7 @@ def write(w: Work, command: str, out: Path = ROOT / 'bench' / 'results') -> None
                  if split in ('test', 'test_unseen')},
         'geometries': result.get('geometries'),
         'deployable_room': {'learning_curve': result.get('curve'), 'dagger': result.get('dagger')},
+        'imitation': result.get('imitation'),
     }  # fmt: skip
     (out / 'quality.json').write_text(json.dumps(quality, indent=2))
 
@@ -890,6 +1000,7 @@ STAGE_FUNCTIONS = {
     'tune': tune,
     'rows': rows,
     'geometry': geometry,
+    'imitation': imitation,
 }
 
 

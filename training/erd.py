@@ -7,8 +7,10 @@ reduction is r_k = (m0 - m_k) / m0. A candidate's r_k depends on pixels nobody h
 given the scan (why imitating the clairvoyant teacher's choices failed); its conditional expectation given the scan is
 what a regression on r_k learns, and the argmax of that expectation is the best a causal one-step policy can do.
 
-Network. The generator's U-Net layout over six planes: the partial scan (values, mask), the pixel coordinates, a blob
-where the next segment starts and the share of the scan done. It outputs a map rho; a candidate's predicted reduction is
+Network. The generator's U-Net layout over seven planes: the partial scan (values, mask), each pixel's distance to the
+nearest scanned pixel (SLADS's distance feature: without it the network fitted on 1,500 images chose no better than at
+random, bench/results/adaptivity.md), the pixel coordinates, a blob where the next segment starts and the share of the
+scan done. It outputs a map rho; a candidate's predicted reduction is
 the sum of rho over the pixels it would scan that are not scanned yet, so one pass scores every candidate. Loss: squared
 error on r_k over the valid candidates plus a listwise ranking term (cross entropy between softmax(r / tau) and
 softmax(prediction / tau)), which weighs what the policy uses: the order of candidates within a decision.
@@ -35,13 +37,27 @@ from training.candidates import Decision, segment_pixels
 
 ERD_NET = GeneratorSpec(channels=16, residual_blocks=2, skips=True)
 """the ERD network's layout: the generator's (U-Net), over FEATURE_PLANES input planes"""
-FEATURE_PLANES = 6
+FEATURE_PLANES = 7
+COVERAGE_REACH = 24
+"""pixels: the distance-to-scan plane counts dilations of the scanned mask up to this many (SLADS's distance feature)"""
 
 
 # ---- what the network sees -------------------------------------------------------------------------------------------
+def distance_to_scan(mask, reach: int = COVERAGE_REACH):
+    """(N, H, W): each pixel's chessboard distance to the nearest scanned pixel of masks (N, H, W), in units of `reach`
+    and capped at 1 (1 everywhere before anything is scanned): the number of 3 x 3 dilations of the mask needed to
+    reach the pixel."""
+    covered, missing = mask[..., None], []
+    for _ in range(reach):
+        missing.append(1.0 - covered[..., 0])
+        covered = ops.max_pool(covered, 3, strides=1, padding='same')
+    return ops.sum(ops.stack(missing, axis=-1), axis=-1) / reach
+
+
 def feature_planes(partial, start, done: float | object, geometry: ScanGeometry):
-    """(N, H, W, 6): partial scan (values, mask), row and column in [-1, 1], a Gaussian blob (sigma = half a segment)
-    at the next segment's start (N, 2), and the share of segments scanned `done` (scalar or (N,))."""
+    """(N, H, W, 7): partial scan (values, mask), its distance-to-scan plane, row and column in [-1, 1], a Gaussian blob
+    (sigma = half a segment) at the next segment's start (N, 2), and the share of segments scanned `done` (scalar or
+    (N,))."""
     n, size = partial.shape[0], geometry.image_size
     axis = (ops.arange(size, dtype='float32') - (size - 1) / 2.0) / (size / 2.0)
     rows = ops.broadcast_to(axis[None, :, None], (n, size, size))
@@ -50,7 +66,8 @@ def feature_planes(partial, start, done: float | object, geometry: ScanGeometry)
     d2 = ops.square(pix[None, :, None] - start[:, 0, None, None]) + ops.square(pix[None, None, :] - start[:, 1, None, None])
     blob = ops.exp(-d2 / (2.0 * (geometry.segment_length / 2.0) ** 2))
     progress = ops.broadcast_to(ops.reshape(ops.cast(done, 'float32'), (-1, 1, 1)), (n, size, size))
-    return ops.concatenate([partial, ops.stack([rows, cols, blob, progress], axis=-1)], axis=-1)
+    distance = distance_to_scan(partial[..., 1])
+    return ops.concatenate([partial, ops.stack([distance, rows, cols, blob, progress], axis=-1)], axis=-1)
 
 
 def decision_features(d: Decision):
@@ -58,7 +75,7 @@ def decision_features(d: Decision):
 
 
 def build_erd_net(geometry: ScanGeometry, seed: int = 0):
-    """Feature planes (H, W, 6) -> per-pixel reduction map rho (H, W, 1)."""
+    """Feature planes (H, W, 7) -> per-pixel reduction map rho (H, W, 1)."""
     from model.networks import build_generator, initialise
 
     net = build_generator(geometry, ERD_NET, in_channels=FEATURE_PLANES)
@@ -170,7 +187,7 @@ def to_states(image_ids, augments, directions, labels) -> States:
 
 # ---- the network's inputs for stored states -----------------------------------------------------------------------------
 def state_inputs(images, directions, t, candidates, geometry: ScanGeometry):
-    """(features (N, H, W, 6), unscanned candidate pixels (N, K, H * W)) of stored decisions: images (N, H, W) scanned
+    """(features (N, H, W, 7), unscanned candidate pixels (N, K, H * W)) of stored decisions: images (N, H, W) scanned
     along directions (N, T, 2) for their first t (N,) segments (the same planes a live Decision gives)."""
     n, k = images.shape[0], candidates.shape[0]
     views = ops.convert_to_tensor(np.tile(np.float32([1.0, 0.0]), (n, 1)))
