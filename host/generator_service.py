@@ -28,8 +28,9 @@ os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
 
 import numpy as np  # noqa: E402
 
-from host import cli, schema  # noqa: E402
+from host import schema  # noqa: E402
 from host.keys import KeyFileError, serve_securely  # noqa: E402
+from model import cli  # noqa: E402
 from model.interpolation import interpolate  # noqa: E402
 
 

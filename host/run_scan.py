@@ -30,12 +30,12 @@ from pathlib import Path
 if __package__ in (None, ''):  # run as a script (python host/run_scan.py): make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from host import cli  # noqa: E402
 from host.actors import BACKENDS, DEFAULT_ACTOR_DIR, ActorError, make_actor  # noqa: E402
 from host.client import BadAddress, CompletionClient  # noqa: E402
 from host.keys import KeyFileError  # noqa: E402
 from host.sender import Sender, complete_pending  # noqa: E402
 from host.store import ScanStore, StoreError  # noqa: E402
+from model import cli  # noqa: E402
 from model.geometry import DEFAULT_GEOMETRY, ScanGeometry  # noqa: E402
 from model.microscopy_files import DataError  # noqa: E402
 

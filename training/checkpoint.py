@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from host.store import fsync
+from model.durable import fsync
 from training.config import ConfigError, TrainConfig
 
 MANIFEST = 'manifest.json'
@@ -257,7 +257,7 @@ def main(argv=None) -> int:
     """`python -m training.checkpoint export RUN/checkpoint DEST [--with-state]`; `... verify PATH`."""
     import sys
 
-    from host.cli import Parser
+    from model.cli import Parser
 
     p = Parser(prog='python -m training.checkpoint', description='Verify or export a checkpoint.')
     sub = p.add_subparsers(dest='command', required=True)

@@ -135,7 +135,7 @@ def segment_pixels(start, direction, geometry: ScanGeometry):
 
 
 def main(argv=None) -> int:
-    from host.cli import Parser, integer
+    from model.cli import Parser, integer
     from training import checkpoint
     from training.data import DataError, load_split
 

@@ -48,7 +48,7 @@ def baseline_scans(folder: str, images, geometry):
 
 
 def main(argv=None) -> int:
-    from host.cli import Parser, integer
+    from model.cli import Parser, integer
 
     p = Parser(prog='python -m training.report', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('run', type=Path, help='a run folder (RUN/checkpoint), a checkpoint root, or a checkpoint folder')

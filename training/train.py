@@ -26,7 +26,7 @@ CURVE = ['iteration', 'phase', 'generator_mse', 'critic_loss', 'actor_loss', 'ov
 
 
 def parser(prog: str = 'python -m training.train', doc: str = __doc__) -> argparse.ArgumentParser:
-    from host.cli import Parser, integer, real
+    from model.cli import Parser, integer, real
     from training.config import add_config_flags
 
     p = Parser(prog=prog, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)

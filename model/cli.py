@@ -1,4 +1,4 @@
-"""Command lines of the host programs: every mistake is one line on stderr and exit status 2, never a traceback.
+"""Command lines of every program (training, hls, bench, host): every mistake is one line on stderr and exit status 2, never a traceback.
 
 `Parser` is argparse with a one-line error; the converters below check type and range as arguments are read:
     p.add_argument('--dose', type=real(0, 1e9, above=True))    # a finite number in (0, 1e9]
