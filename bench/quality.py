@@ -37,6 +37,8 @@ os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')  # threaded BLAS makes SciPy'
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from training.stats import bootstrap_ratio  # noqa: E402
+
 # the paper's CRDPG alone at the same generator updates (no warm starts, no TD3): the first row of the ablation table
 PLAIN = dict(
     pretrain_iterations=0,
@@ -54,7 +56,6 @@ LEVERS = {
     'plain': ('plain_crdpg', PLAIN, "the paper's CRDPG (no warm start, no TD3), same generator and data"),
     'anchor': ('anchored_actor', ANCHOR, 'all of the above, and the actor anchored to the cloned path (anchor_weight 1)'),
 }
-BOOTSTRAP = 2000
 
 
 class Runs:
@@ -143,13 +144,6 @@ class Runs:
                     shutil.copytree(first, self.folder(f'fixed-{path}', seed))
             for path in paths:
                 self._train('training.fixed_path', self.folder(f'fixed-{path}', seed), '--seed', str(seed), '--path', path)
-
-
-def bootstrap_ratio(a, b, rng, n=BOOTSTRAP) -> list[float]:
-    """95 % interval of mean(a) / mean(b) over images resampled with replacement (a, b: per-image values)."""
-    idx = rng.integers(0, len(a), (n, len(a)))
-    ratios = a[idx].mean(1) / b[idx].mean(1)
-    return [float(np.percentile(ratios, 2.5)), float(np.percentile(ratios, 97.5))]
 
 
 def path_spread_deg(directions) -> float:

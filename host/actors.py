@@ -35,7 +35,7 @@ def load_contract(actor_dir: str | Path):
     """The ActorContract of a quantized actor folder and the SHA-256 of its contract.json."""
     path = Path(actor_dir) / 'contract.json'
     if not path.is_file():
-        raise ActorError(f'{path} not found: build the quantized actor first (make hls) or pass --actor-dir')
+        raise ActorError(f'{path} not found: pass --actor-dir a quantized actor folder (python -m hls.distill makes one)')
     from hls.contract import ActorContract
 
     return ActorContract.from_json(path), hashlib.sha256(path.read_bytes()).hexdigest()

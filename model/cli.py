@@ -2,13 +2,20 @@
 
 `Parser` is argparse with a one-line error; the converters below check type and range as arguments are read:
     p.add_argument('--dose', type=real(0, 1e9, above=True))    # a finite number in (0, 1e9]
+`add_verbosity` and `setup_logging` give a command --verbose/--quiet, Python logging with one line per message (warnings
+included), and `quiet_keras` imports Keras without TensorFlow's start-up lines unless --verbose.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ipaddress
+import logging
 import math
+import os
+import sys
+import warnings
 
 
 class Parser(argparse.ArgumentParser):
@@ -49,6 +56,34 @@ def real(low: float, high: float, above: bool = False):
     return convert
 
 
+def pixel_size(text: str) -> tuple[float, str | None]:
+    """A pixel size: a positive number in the file's own units ('0.05') or with length units ('0.05nm', '50pm', '0.5A')."""
+    number = text.rstrip('abcdefghijklmnopqrstuvwxyzµÅABCDEFGHIJKLMNOPQRSTUVWXYZ ')
+    units = text[len(number) :].strip() or None
+    value = real(0, 1e12, above=True)(number) if number else math.nan
+    if math.isnan(value) or (units is not None and units not in ('pm', 'A', 'Å', 'nm', 'um', 'µm', 'mm')):
+        raise argparse.ArgumentTypeError(
+            f'must be a positive number, optionally with pm, A, nm, um or mm (e.g. 0.05nm), got {text!r}'
+        )
+    return value, units
+
+
+def add_image_options(p: argparse.ArgumentParser) -> None:
+    """--downsample N and --pixel-size SIZE: how users' files are binned or resampled before 96 x 96 tiles are cut."""
+    g = p.add_mutually_exclusive_group()
+    g.add_argument(
+        '--downsample', type=integer(1, 1024), default=1, help="bin N x N pixels of users' files first (default 1)"
+    )
+    g.add_argument(
+        '--pixel-size',
+        type=pixel_size,
+        default=None,
+        metavar='SIZE',
+        help="resample users' files to this pixel size from their calibration: a number in the file's units or with "
+        'units, e.g. 0.05nm (choose it so that the features you care about are a few pixels wide)',
+    )
+
+
 def port(text: str) -> int:
     """A TCP port, 1-65535 (ZeroMQ would silently wrap a larger one onto another port)."""
     return integer(1, 65535)(text)
@@ -80,3 +115,67 @@ def is_loopback(host: str) -> bool:
         return host == 'localhost' or ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def add_verbosity(p: argparse.ArgumentParser) -> None:
+    """--verbose (debug messages, TensorFlow's own logs) and --quiet (errors only)."""
+    g = p.add_mutually_exclusive_group()
+    g.add_argument('-v', '--verbose', action='store_true', help="more messages, and TensorFlow's and Keras's own logs")
+    g.add_argument('-q', '--quiet', action='store_true', help='errors only')
+
+
+def setup_logging(args: argparse.Namespace, prog: str) -> None:
+    """Python logging to stderr, one line per message (`prog: warning: ...`); Python warnings become such lines."""
+    level = (
+        logging.DEBUG
+        if getattr(args, 'verbose', False)
+        else logging.ERROR
+        if getattr(args, 'quiet', False)
+        else logging.INFO
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLine(prog))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    warnings.formatwarning = lambda message, *_, **__: str(message)
+    logging.captureWarnings(True)
+    if not getattr(args, 'verbose', False):
+        os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+        for noisy in ('tensorflow', 'absl', 'h5py', 'matplotlib', 'PIL', 'rsciio', 'tifffile'):
+            logging.getLogger(noisy).setLevel(logging.ERROR)
+
+
+class _OneLine(logging.Formatter):
+    def __init__(self, prog: str):
+        super().__init__()
+        self.prog = prog
+
+    def format(self, record: logging.LogRecord) -> str:
+        level = '' if record.levelno == logging.INFO else f'{record.levelname.lower()}: '
+        return f'{self.prog}: {level}{" ".join(record.getMessage().split())}'
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """Hide what native code writes to file descriptor 2 (TensorFlow's start-up lines) while the block runs."""
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def quiet_keras(verbose: bool = False) -> None:
+    """Import Keras (and its backend) now, without TensorFlow's start-up lines on stderr unless `verbose`."""
+    if verbose:
+        import keras  # noqa: F401
+
+        return
+    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+    with _native_stderr_silenced():
+        import keras  # noqa: F401

@@ -69,7 +69,9 @@ def resolve(path: str | Path) -> Path:
     if (path / MANIFEST).is_file():
         return path
     if not path.is_dir():
-        raise CheckpointError(f'checkpoint folder {path} does not exist: train first (make train) or pass --checkpoint')
+        raise CheckpointError(
+            f'checkpoint folder {path} does not exist: give a trained run or checkpoint folder (make train makes one)'
+        )
     raise CheckpointError(f'{path / MANIFEST} is missing: {path} is not a complete checkpoint (was training interrupted?)')
 
 
