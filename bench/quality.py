@@ -1,7 +1,8 @@
 """Scan quality at equal dose: the adaptive system against fixed paths, with seeds, intervals, floors and headroom.
 
     python bench/quality.py                       # the quality preset: trains what is missing under runs/, evaluates
-    python bench/quality.py --dataset my.npy      # the same checkpoints evaluated on a user's images (no retraining)
+    python bench/quality.py --dataset my.tif      # the shipped checkpoints on a user's images (training.report, no training)
+    python bench/quality.py --dataset my.tif --train-missing   # every method's runs (trained where missing) on them
 
 Every method scans 400 probes (1/23 of the pixels) and is completed by a generator trained for its own paths for the
 same number of updates: the adaptive actor with the generator trained alongside it (CRDPG, with the preset's warm starts,
@@ -357,7 +358,7 @@ def table(result: dict, title: str) -> list[str]:
 
 
 def main(argv=None) -> int:
-    from model.cli import Parser, integer
+    from model.cli import Parser, add_image_options, integer
 
     p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--preset', default='quality')
@@ -408,7 +409,12 @@ def main(argv=None) -> int:
     p.add_argument('--n-test', type=integer(1, 10**9), default=1000, help='held-out images to evaluate')
     p.add_argument(
         '--dataset',
-        help='evaluate the trained runs on other images (a .npy of 96x96 crops or microscopy files): all of them',
+        help='other images, all of them: the shipped checkpoints are evaluated (training.report actor), nothing trains',
+    )
+    p.add_argument(
+        '--train-missing',
+        action='store_true',
+        help='with --dataset: evaluate every method of the comparison, training the runs that are missing under --runs',
     )
     p.add_argument(
         '--oracle-images',
@@ -417,7 +423,18 @@ def main(argv=None) -> int:
         help='imitation presets: the greedy teacher (the adaptivity bound) on this many held-out images (0: skip)',
     )
     p.add_argument('--out', default='bench/results')
+    add_image_options(p)
     args = p.parse_args(argv)
+    if args.dataset and not args.train_missing:  # the shipped checkpoints, never a training run
+        from training import report
+
+        image_options = (
+            ['--downsample', str(args.downsample)]
+            if args.pixel_size is None
+            else ['--pixel-size', f'{args.pixel_size[0]}{args.pixel_size[1] or ""}']
+        )
+        out = str(ROOT / args.out / 'quality-dataset')
+        return report.main(['actor', '--dataset', args.dataset, '--n-test', str(args.n_test), '--out', out, *image_options])
 
     global np
     import numpy as np
@@ -438,7 +455,7 @@ def main(argv=None) -> int:
     cfg = runs.cfg
     split = dict(n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.data_seed)
     try:
-        sets = {'test': load_split(args.dataset, 'all')[: args.n_test]} if args.dataset else {
+        sets = {'test': load_split(args.dataset, 'all', downsample=args.downsample, pixel_size=args.pixel_size)[: args.n_test]} if args.dataset else {
             'test': load_split(cfg.dataset, 'test', **split)[: args.n_test],
             'test_unseen': load_split(cfg.dataset, 'test_unseen', **split)[: args.n_test],
         }  # fmt: skip

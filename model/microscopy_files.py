@@ -229,6 +229,8 @@ def _finite(images: list[Image]) -> list[Image]:
     for image in images:
         data = np.asarray(image.data, np.float64)
         finite = np.isfinite(data)
+        if np.abs(np.where(finite, data, 0)).max() > np.finfo(np.float32).max:
+            raise DataError(f'{image.source} holds values too large to normalise (beyond 3.4e38): rescale the images')
         if not finite.all():
             if not finite.any():
                 raise DataError(f'{image.source}: no finite value (all NaN or Inf): nothing to scan')

@@ -22,12 +22,15 @@ from model.microscopy_files import Axis
 PACKAGE = {'name': 'adaptive-partial-stem', 'version': '0.1.0'}
 
 
-def signal(data: np.ndarray, axes: tuple[Axis, Axis], title: str, settings: dict, navigation: Axis | None = None) -> dict:
-    """A rosettasciio signal dictionary (what HyperSpy's `load` builds a Signal2D from)."""
+def signal(
+    data: np.ndarray, axes: tuple[Axis, Axis], title: str, settings: dict, navigation: list[Axis] | None = None
+) -> dict:
+    """A rosettasciio signal dictionary (what HyperSpy's `load` builds a Signal2D from); the axes before the image's
+    two are navigation axes (`navigation`, default 'frame')."""
     data = np.asarray(data, np.float32)
-    axis_dicts = [a.to_rsciio(n) for a, n in zip(axes, data.shape[-2:])]
-    if data.ndim == 3:
-        axis_dicts.insert(0, (navigation or Axis('frame')).to_rsciio(len(data), navigate=True))
+    navigation = navigation or [Axis('frame')] * (data.ndim - 2)
+    axis_dicts = [a.to_rsciio(n, navigate=True) for a, n in zip(navigation, data.shape[:-2])]
+    axis_dicts += [a.to_rsciio(n) for a, n in zip(axes, data.shape[-2:])]
     return {
         'data': data,
         'axes': axis_dicts,
@@ -41,7 +44,9 @@ def signal(data: np.ndarray, axes: tuple[Axis, Axis], title: str, settings: dict
     }
 
 
-def write(stem: Path, data, axes: tuple[Axis, Axis], title: str, settings: dict, navigation=None, tif=True) -> list[Path]:
+def write(
+    stem: Path, data, axes: tuple[Axis, Axis], title: str, settings: dict, navigation=None, tif: bool = True
+) -> list[Path]:
     """Write `stem`.hspy (and `stem`.tif); returns the paths written."""
     from rsciio import hspy, tiff
 
@@ -59,9 +64,11 @@ def write(stem: Path, data, axes: tuple[Axis, Axis], title: str, settings: dict,
 
 
 def _hdf5_safe(value):
-    """Nested dicts of str/int/float/bool for HDF5 attributes: lists and other values become JSON text."""
+    """Nested dicts of str/int/float/bool and numeric arrays for HDF5: lists and other values become JSON text."""
     if isinstance(value, dict):
         return {str(k): _hdf5_safe(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray) and value.dtype.kind in 'biuf':
+        return value
     if isinstance(value, (str, bool, int, float)) and not isinstance(value, np.generic):
         return value
     if value is None:

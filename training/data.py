@@ -212,6 +212,22 @@ def microscopy_split(path: Path, split: str, seed: int, downsample: int, pixel_s
     return np.concatenate(per_file)[grouped_split(groups, seed, split)]
 
 
+def load_config_split(cfg, split: str) -> np.ndarray:
+    """`load_split` with a training configuration's data settings (data set, sizes, seed, downsampling, target blur)."""
+    from model.cli import pixel_size
+
+    return load_split(
+        cfg.dataset,
+        split,
+        n_train=cfg.n_train,
+        n_test=cfg.n_test,
+        seed=cfg.data_seed,
+        downsample=cfg.downsample,
+        pixel_size=pixel_size(cfg.pixel_size) if cfg.pixel_size else None,
+        blur=cfg.target_blur,
+    )
+
+
 def load_split(
     source: str = 'procedural',
     split: str = 'train',

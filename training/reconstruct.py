@@ -85,8 +85,8 @@ def reconstruct(frames: np.ndarray, scanner, blur: float, overlap: int) -> dict:
         completions = np.asarray(scanner.complete(scans['partial_scan']), np.float64)
         tile_mse += np.mean((completions - normalised) ** 2, axis=(1, 2)).tolist()
         back = lo + (completions + 1) / 2 * span
-        values, mask = lo + (scans['partial_scan'][..., 0] + 1) / 2 * span, scans['partial_scan'][..., 1] > 0
-        for (f, r, c), completion, value, m in zip(chunk, back, values, mask):
+        mask = scans['partial_scan'][..., 1] > 0  # a probe reads its nearest pixel: the value there is what it saw
+        for (f, r, c), completion, value, m in zip(chunk, back, tiles, mask):
             acc[f, r : r + CROP, c : c + CROP] += weights * completion
             wsum[f, r : r + CROP, c : c + CROP] += weights
             probed_sum[f, r : r + CROP, c : c + CROP] += np.where(m, value, 0)
@@ -126,7 +126,8 @@ def settings(scanner, images: list[Image], args, result: dict, device: str) -> d
         'tile_overlap_px': args.overlap,
         'tiles': result['tiles'],
         'blending': 'overlapping tiles averaged with weights falling linearly from the tile centre to its edges',
-        'normalisation': 'each tile mapped to [-1, 1] by its own minimum and maximum (as in training), then back',
+        'normalisation': 'each tile mapped to [-1, 1] by its own minimum and maximum, as in training and evaluation, and '
+        'the completion mapped back with them (a live scan would know only its samples)',
         'downsample': args.downsample,
         'pixel_size': 'none'
         if args.pixel_size is None
@@ -216,8 +217,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument(
         '--target-blur',
         type=real(0, 10),
-        default=2.5,
-        help="sigma (px) of the 5 x 5 Gaussian target blur; 0 for none (default 2.5, the paper's)",
+        default=None,
+        help="sigma (px) of the 5 x 5 Gaussian target blur; 0 for none (default: the policy's training setting, the paper's 2.5)",
     )
     p.add_argument('--no-tif', action='store_true', help='write .hspy only')
     add_verbosity(p)
@@ -257,6 +258,7 @@ def main(argv=None) -> int:
         log.error(f'{e}')
         return 2
     device = device_name()
+    args.target_blur = scanner.cfg.target_blur if args.target_blur is None else args.target_blur
     log.info(f'policy {scanner.policy.name} ({scanner.policy.checkpoint}), completing on {device}')
     args.tif = not args.no_tif
     try:

@@ -87,7 +87,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--out', type=Path, help='folder for the report and figures (default: the run folder, or reports/NAME)')
     add_image_options(p)
     p.add_argument(
-        '--target-blur', type=real(0, 10), default=2.5, help='sigma (px) of the 5 x 5 target blur; 0 for none (default 2.5)'
+        '--target-blur',
+        type=real(0, 10),
+        default=None,
+        help="sigma (px) of the 5 x 5 target blur; 0 for none (default: the run's training setting, the paper's 2.5)",
     )
     p.add_argument(
         '--save-completions',
@@ -144,6 +147,7 @@ def main(argv=None) -> int:
 
     try:
         cfg = checkpoint.load_config(ckpt)
+        args.target_blur = cfg.target_blur if args.target_blur is None else args.target_blur
         actor, generator = checkpoint.load_actor(ckpt), checkpoint.load_generator(ckpt)
         dataset = args.dataset or cfg.dataset
         split = args.split or ('all' if args.dataset else 'test')

@@ -240,7 +240,7 @@ def run(args, fixed_path=None) -> int:
     generator alone, trained on that path (see training.fixed_path). Bad input exits 2 with one line."""
     from training.checkpoint import LATEST, MANIFEST, CheckpointError
     from training.config import ConfigError
-    from training.data import DataError, load_split
+    from training.data import DataError, load_config_split
 
     try:
         first = Path(f'{args.out}-seed{args.seeds[0]}' if args.seeds else args.out) if args.out else None
@@ -266,9 +266,8 @@ def run(args, fixed_path=None) -> int:
             if args.resume and not has_checkpoint:
                 return fail(f'--resume: no checkpoint in {out / "checkpoint"}')
         positions = fixed_path(cfg) if fixed_path else None
-        split = dict(n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.data_seed)
-        train_images = load_split(cfg.dataset, 'train', **split)
-        preview_images = load_split(cfg.dataset, 'test', **split)[:6]
+        train_images = load_config_split(cfg, 'train')
+        preview_images = load_config_split(cfg, 'test')[:6]
         if train_images.shape[1] != cfg.geometry.image_size:
             return fail(
                 f'the data set holds {train_images.shape[1]} px images but geometry.image_size is {cfg.geometry.image_size}: make them equal'
