@@ -308,11 +308,11 @@ def main(argv=None) -> int:
             status = status or 3
     done = sum(o == 'done' for o in (sender.outcomes.values() if sender else []))
     device = getattr(client, 'device', None) or (
-        'not completed' if client is None else f'the completion service at {args.server}'
+        'none (--server none)' if client is None else f'the service at {args.server}'
     )
     _log(
         f'{len(timings)} scans in {elapsed:.2f} s ({len(timings) / max(elapsed, 1e-9):.1f} scans/s, actor {actor.name}); '
-        f'{done} completed now on {device}, {len(store.pending_ids())} pending in {store.pending}'
+        f'{done} completed now{"" if client is None else f" on {device}"}, {len(store.pending_ids())} pending in {store.pending}'
         + (' (finish with --complete-pending)' if store.pending_ids() else '')
     )
     settings = {
