@@ -173,9 +173,10 @@ def _native_stderr_silenced():
 def quiet_keras(verbose: bool = False) -> None:
     """Import Keras (and its backend) now, without TensorFlow's start-up lines on stderr unless `verbose`."""
     if verbose:
+        os.environ['TF_CPP_MIN_LOG_LEVEL'] = '0'
         import keras  # noqa: F401
 
         return
-    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+    os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'  # TensorFlow's native log lines (oneDNN notes), errors included: Python raises
     with _native_stderr_silenced():
         import keras  # noqa: F401

@@ -185,6 +185,29 @@ def test_resume_continues_exactly(tmp_path):
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
 
 
+def test_init_from_takes_a_trained_checkpoints_networks_and_refuses_other_sizes(tmp_path):
+    from training.train import init_from
+
+    trainer = CRDPG(tiny(iterations=4))
+    trained, rng, _ = run_steps(trainer, 2)
+    checkpoint.save(trainer, trainer.backend.to_numpy(trained), rng, tmp_path / 'a')
+    trained = trainer.backend.to_numpy(trained)
+    fresh = trainer.backend.to_numpy(CRDPG(tiny(iterations=4, seed=7)).initial_state())
+    state, taken = init_from(fresh, checkpoint.resolve(tmp_path / 'a'))
+    assert taken == ['generator', 'actor', 'critic']  # the tiny preset has one critic
+    for key in ('generator', 'actor'):
+        for got, want in zip(state[key], trained[key]):
+            np.testing.assert_array_equal(got, want, err_msg=key)
+    for got, want in zip(state['actor_target'], trained['actor']):  # targets start at the trained networks
+        np.testing.assert_array_equal(got, want)
+    assert state['generator_opt'] is fresh['generator_opt'] and state['replay'] is fresh['replay']  # fresh optimiser, replay
+    assert not np.array_equal(fresh['generator'][0], trained['generator'][0])  # the copy is not trivially equal
+    bad = cli('-m', 'training.train', '--preset', 'tiny', '--init-from', 'checkpoints/quality', '--out', str(tmp_path / 'b'))
+    assert bad.returncode == 2 and 'other layer sizes' in bad.stderr and len(bad.stderr.strip().splitlines()) == 1, (
+        bad.stderr
+    )
+
+
 def test_checkpoints_are_verified_kept_three_deep_and_refuse_another_config(tmp_path):
     cfg = tiny()
     trainer = CRDPG(cfg)
