@@ -131,8 +131,8 @@ class TrainConfig:
     pixel_size: str = ''
     """users' files: resample to this pixel size from their calibration, e.g. '0.05nm' ('': as they are)"""
     target_blur: float = 2.5
-    """sigma (px) of the symmetric 5 x 5 Gaussian blur of the target images: the paper's 2.5 keeps only 10-15 percent of a 2-4 px
-    lattice's contrast; 0 for none"""
+    """sigma (px) of the symmetric 5 x 5 Gaussian blur of the target images: the paper's 2.5 keeps at most 15 percent of
+    the contrast of 2-5 px fringes (bench/results/target_blur.md); 0 for none"""
     distribute: str = 'none'
     """'none', 'data_parallel' (every local device: tf.distribute.MirroredStrategy or keras.distribution.DataParallel)
     or 'multiworker' (TensorFlow, TF_CONFIG cluster)"""

@@ -1,7 +1,7 @@
 """Images for training and evaluation: the embedded procedural set, the paper's WEMD crops, users' microscopy files.
 
 Everything returned by `load_split` is *prepared* the paper's way: non-finite values set to 0, blurred by a symmetric
-5 x 5 Gaussian kernel (sigma 2.5 px, the target blur: it keeps only 10-15 % of a 2-4 px lattice's contrast; `blur=0`
+5 x 5 Gaussian kernel (sigma 2.5 px, the target blur: it keeps at most 15 % of the contrast of 2-5 px fringes; `blur=0`
 for none), then each image linearly mapped to [-1, 1]. Users' files are read by the one loader every command shares
 (`model.microscopy_files`). NumPy/SciPy only (the host imports it).
 
@@ -42,7 +42,8 @@ def target_blur(sigma: float = BLUR_SIGMA) -> dict:
         'sigma_px': float(sigma),
         'note': f'targets blurred by a symmetric {BLUR_SIZE} x {BLUR_SIZE} Gaussian, sigma {sigma:g} px'
         + (
-            " (the paper's; it keeps only 10-15 % of a 2-4 px lattice's contrast: --target-blur 0 for fine lattices)"
+            " (the paper's; it keeps at most 15 % of the contrast of 2-5 px fringes and inverts 3-4 px ones, "
+            'bench/results/target_blur.md: --target-blur 0 for fine lattices)'
             if sigma == BLUR_SIGMA
             else ''
         ),
