@@ -5,6 +5,7 @@ from there, as a microscopist runs them from a data folder."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -226,3 +227,66 @@ def test_mistakes_are_one_line_before_tensorflow_loads(tmp_path, args, message):
     r = run('-m', 'training.reconstruct', *args, cwd=tmp_path)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and message in r.stderr, r.stderr
     assert 'tensorflow' not in r.stderr.lower()
+
+
+# ---- the other commands a microscopist runs from a data folder ------------------------------------------------------
+def test_run_scan_with_the_default_policy_completes_in_process_and_writes_one_stack(tmp_path):
+    (tmp_path / 'images').mkdir()
+    for i in range(2):
+        np.save(tmp_path / 'images' / f'{i}.npy', lattice(96, 96, seed=i))
+    r = run(
+        str(ROOT / 'host' / 'run_scan.py'),
+        '--actor',
+        'policy',
+        '--server',
+        'local',
+        '--images',
+        'images',
+        '--scans',
+        '3',
+        '--out',
+        'scans',
+        cwd=tmp_path,
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert '3 completed now on CPU' in r.stderr or '3 completed now on GPU' in r.stderr
+    (stack,) = (tmp_path / 'scans').glob('run-*.hspy')
+    (sig,) = rsciio_hspy.file_reader(str(stack))
+    assert sig['data'].shape == (3, 3, 96, 96)
+    meta = sig['original_metadata']['adaptive_stem']
+    assert list(meta['completed']) == [True] * 3 and list(meta['image_ids']) == [0, 1, 0]
+    assert meta['actor'] == f'policy:{policies.default_name()}' and meta['completed_on'].startswith(('CPU', 'GPU'))
+    probed, completion, image = sig['data'][0]
+    np.testing.assert_allclose(meta['mse_against_image'][0], np.mean((completion - image) ** 2), rtol=1e-5)
+    extras = (policies.get().checkpoint / 'extras.json').read_text()
+    positions = np.asarray(json.loads(extras)['fixed_positions'], np.float32)
+    np.testing.assert_array_equal(meta['positions'][0], positions)  # the registered spiral, probe for probe
+    assert np.isfinite(probed).sum() == len({tuple(p) for p in np.clip(np.round(positions), 0, 95).astype(int).tolist()})
+
+
+def test_bench_dataset_evaluates_the_shipped_checkpoints_and_never_trains(tmp_path):
+    np.save(tmp_path / 'noise.npy', np.random.default_rng(0).normal(size=(6, 96, 96)))
+    runs, out = tmp_path / 'runs', tmp_path / 'out'  # the bench's folders are relative to the repository: absolute here
+    r = run(
+        str(ROOT / 'bench' / 'quality.py'), '--dataset', 'noise.npy', '--runs', str(runs), '--out', str(out), cwd=tmp_path
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert not runs.exists()  # nothing trained
+    report = json.loads((tmp_path / 'out' / 'quality-dataset' / 'report-noise-npy-all.json').read_text())
+    floor = report['flat_at_true_mean']['mse']
+    losers = [
+        k for k in ('actor', 'fixed_path', 'random_directions', 'actor_samples_interpolated') if report[k]['mse'] >= floor
+    ]
+    assert report['methods_worse_than_flat_floor'] == sorted(losers)
+    assert report['every_method_worse_than_flat_floor'] == (len(losers) == 4)
+    assert report['every_method_worse_than_flat_floor']  # white noise: nothing a scan learned helps (measured)
+    assert 'every method is worse than a flat image' in r.stdout
+
+
+def test_one_entry_point_runs_every_command():
+    from host import commands
+
+    assert commands.main([]) == 2 and commands.main(['nonsense']) == 2
+    with pytest.raises(SystemExit) as e:
+        commands.main(['reconstruct', '--help'])
+    assert e.value.code == 0

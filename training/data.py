@@ -257,6 +257,8 @@ def load_split(
     if split not in SPLITS:
         raise DataError(f'split must be one of {", ".join(map(repr, SPLITS))}, got {split!r}')
     if source == 'procedural':
+        if downsample > 1 or pixel_size:
+            raise DataError("--downsample and --pixel-size resample users' files; the procedural set is made at its size")
         if split == 'all':
             raise DataError(
                 "the 'all' split is for evaluating on users' data; the procedural set has 'train', 'test' and 'test_unseen'"
@@ -283,7 +285,7 @@ def load_split(
 
 
 def main(argv=None) -> int:
-    from model.cli import Parser, integer
+    from model.cli import Parser, add_image_options, integer
 
     p = Parser(prog='python -m training.data', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument(
@@ -297,6 +299,7 @@ def main(argv=None) -> int:
         '--seed', type=integer(0, 2**32 - 1), default=0, help="procedural: the generator's seed; users' data: the split's"
     )
     p.add_argument('--figure', type=Path, help='procedural: also write a PNG grid of example images per scene type')
+    add_image_options(p)
     args = p.parse_args(argv)
     try:
         if args.figure and args.source != 'procedural':
@@ -307,7 +310,15 @@ def main(argv=None) -> int:
             save_examples(args.figure, args.seed)
             print(f'wrote {args.figure}')
         for split in SPLITS[:3] if args.source == 'procedural' else SPLITS[:2]:
-            x = load_split(args.source, split, n_train=args.n_train, n_test=args.n_test, seed=args.seed)
+            x = load_split(
+                args.source,
+                split,
+                n_train=args.n_train,
+                n_test=args.n_test,
+                seed=args.seed,
+                downsample=args.downsample,
+                pixel_size=args.pixel_size,
+            )
             print(f'{split}: {len(x)} images {x.shape[1]}x{x.shape[2]}, mean {x.mean():+.3f}, std {x.std():.3f}')
     except DataError as e:
         print(f'error: {e}', file=sys.stderr)
