@@ -133,10 +133,10 @@ def setup_logging(args: argparse.Namespace, prog: str) -> None:
         if getattr(args, 'quiet', False)
         else logging.INFO
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _Stderr()
     handler.setFormatter(_OneLine(prog))
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [h for h in root.handlers if not isinstance(h, _Stderr)] + [handler]  # once, whoever calls
     root.setLevel(level)
     warnings.formatwarning = lambda message, *_, **__: str(message)
     logging.captureWarnings(True)
@@ -144,6 +144,21 @@ def setup_logging(args: argparse.Namespace, prog: str) -> None:
         os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
         for noisy in ('tensorflow', 'absl', 'h5py', 'matplotlib', 'PIL', 'rsciio', 'tifffile'):
             logging.getLogger(noisy).setLevel(logging.ERROR)
+
+
+class _Stderr(logging.StreamHandler):
+    """A handler writing to whatever sys.stderr is when a message comes (tests and callers may redirect it)."""
+
+    def __init__(self):
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        pass
 
 
 class _OneLine(logging.Formatter):

@@ -285,7 +285,7 @@ def load_split(
 
 
 def main(argv=None) -> int:
-    from model.cli import Parser, add_image_options, integer
+    from model.cli import Parser, add_image_options, add_verbosity, integer, setup_logging
 
     p = Parser(prog='python -m training.data', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument(
@@ -300,7 +300,9 @@ def main(argv=None) -> int:
     )
     p.add_argument('--figure', type=Path, help='procedural: also write a PNG grid of example images per scene type')
     add_image_options(p)
+    add_verbosity(p)
     args = p.parse_args(argv)
+    setup_logging(args, 'data')
     try:
         if args.figure and args.source != 'procedural':
             raise DataError('--figure shows procedural examples: use it with --source procedural')

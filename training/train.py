@@ -375,7 +375,11 @@ def run(args, fixed_path=None) -> int:
 
 
 def main(argv=None) -> int:
-    return run(parser().parse_args(argv))
+    from model.cli import setup_logging
+
+    args = parser().parse_args(argv)
+    setup_logging(args, 'train')
+    return run(args)
 
 
 if __name__ == '__main__':
