@@ -38,7 +38,7 @@ class ActorError(RuntimeError):
 
 def load_contract(actor_dir: str | Path):
     """The ActorContract of a quantized actor folder and the SHA-256 of its contract.json."""
-    path = locate(actor_dir) / 'contract.json'
+    path = Path(actor_dir) / 'contract.json'
     if not path.is_file():
         raise ActorError(f'{path} not found: pass --actor-dir a quantized actor folder (python -m hls.distill makes one)')
     from hls.contract import ActorContract
@@ -207,6 +207,7 @@ def make_actor(
     """Build one backend by name; raises ActorError with what to do when it cannot start. calibration: the detector's
     hls.contract.DetectorCalibration (pynq backend; default: offset 0, gain 2**-14); checkpoint: the float actor's
     (default: the registered actor policy's); policy: a registered policy's name (default: the best measured one)."""
+    actor_dir = locate(actor_dir)  # the committed actor from any working folder
     try:
         if backend == 'scripted':
             return ScriptedActor()

@@ -222,6 +222,7 @@ def report_recovered(store: ScanStore) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    cli.setup_logging(args, '[run_scan]')  # the image loader's notes (a trimmed edge, NaN) as one line each
     try:
         store = ScanStore(args.out)
         if args.server == 'local':

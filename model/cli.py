@@ -168,7 +168,8 @@ class _OneLine(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         level = '' if record.levelno == logging.INFO else f'{record.levelname.lower()}: '
-        return f'{self.prog}: {level}{" ".join(record.getMessage().split())}'
+        sep = ' ' if self.prog.endswith(']') else ': '  # '[run_scan] warning: ...' like that program's own lines
+        return f'{self.prog}{sep}{level}{" ".join(record.getMessage().split())}'
 
 
 @contextlib.contextmanager
