@@ -290,3 +290,20 @@ def test_one_entry_point_runs_every_command():
     with pytest.raises(SystemExit) as e:
         commands.main(['reconstruct', '--help'])
     assert e.value.code == 0
+
+
+@pytest.mark.parametrize(
+    'args, message',
+    [
+        (('actor', '--dataset', 'missing.tif'), 'missing.tif does not exist'),
+        (('nonsense',), 'nonsense is neither a registered policy (spiral, actor) nor a folder'),
+        (('actor', '--dataset', 'a.npy', '--out', 'a.npy'), 'pass --out a writable folder'),
+        (('actor', '--baseline', 'nowhere'), '--baseline nowhere does not exist'),
+        (('actor', '--save-completions'), '--save-completions reconstructs your files: give them with --dataset'),
+    ],
+)
+def test_report_mistakes_are_one_line_before_tensorflow_loads(tmp_path, args, message):
+    np.save(tmp_path / 'a.npy', lattice(100, 100))
+    r = run('-m', 'training.report', *args, cwd=tmp_path)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and message in r.stderr, r.stderr
+    assert 'tensorflow' not in r.stderr.lower()
