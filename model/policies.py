@@ -33,7 +33,8 @@ class Policy:
     about: str
 
 
-def _registry(path: Path = REGISTRY) -> dict:
+def _registry() -> dict:
+    path = REGISTRY
     try:
         registry = json.loads(path.read_text())
         missing = {'default', 'baseline', 'policies'} - set(registry)

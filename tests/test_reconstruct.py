@@ -307,3 +307,27 @@ def test_report_mistakes_are_one_line_before_tensorflow_loads(tmp_path, args, me
     r = run('-m', 'training.report', *args, cwd=tmp_path)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and message in r.stderr, r.stderr
     assert 'tensorflow' not in r.stderr.lower()
+
+
+def test_the_default_policy_is_defined_in_one_place_that_every_command_reads(tmp_path, monkeypatch):
+    """Switching `default` in the registry switches reconstruct, the report's baseline lookup and run_scan together."""
+    import json as json_
+
+    from host import run_scan
+    from training import report
+
+    registry = json_.loads(policies.REGISTRY.read_text())
+    registry['default'] = 'actor'
+    (tmp_path / 'policies.json').write_text(json_.dumps(registry))
+    for name in ('quality', 'spiral'):
+        (tmp_path / name).symlink_to(policies.REGISTRY.parent / name)
+    monkeypatch.setattr(policies, 'REGISTRY', tmp_path / 'policies.json')
+    assert policies.default_name() == 'actor' and policies.names()[0] == 'actor'
+    assert rc.parse_args(['x.tif', '--out', 'o']).policy_entry.name == 'actor'
+    scan = run_scan.parse_args(['--actor', 'policy', '--server', 'none'])
+    assert scan.policy_entry.name == 'actor' and scan.completion_checkpoint == tmp_path / 'quality'
+    assert report.check(report.parse_args(['actor', '--out', str(tmp_path / 'r')]))[3] == tmp_path / 'spiral'  # baseline
+    registry['default'] = 'missing'
+    (tmp_path / 'policies.json').write_text(json_.dumps(registry))
+    with pytest.raises(policies.PolicyError, match='restore it'):
+        policies.get()
