@@ -331,3 +331,27 @@ def test_the_default_policy_is_defined_in_one_place_that_every_command_reads(tmp
     (tmp_path / 'policies.json').write_text(json_.dumps(registry))
     with pytest.raises(policies.PolicyError, match='restore it'):
         policies.get()
+
+
+def test_outputs_are_named_per_input_and_never_overwrite_each_other(tmp_path):
+    from types import SimpleNamespace
+
+    from model.geometry import DEFAULT_GEOMETRY
+
+    scanner = IdentityScanner()
+    scanner.policy, scanner.geometry = policies.Policy('fake', 'fixed', tmp_path, ''), DEFAULT_GEOMETRY
+    for folder in ('a', 'b'):
+        (tmp_path / folder).mkdir()
+        np.save(tmp_path / folder / 'x.npy', lattice(100, 100))
+    tifffile.imwrite(tmp_path / 'a' / 'x.tif', lattice(100, 100))
+    inputs = [tmp_path / 'a' / 'x.npy', tmp_path / 'b' / 'x.npy', tmp_path / 'a']
+    options = SimpleNamespace(overlap=32, downsample=1, pixel_size=None, target_blur=2.5, tif=False)
+    written = rc.reconstruct_inputs(scanner, [(p, mf.read(p)) for p in inputs], tmp_path, options, 'CPU: test')
+    names = sorted(p.name for p in written if p.name.endswith('-completed.hspy'))
+    assert names == [
+        'x-npy-fake-2-completed.hspy',  # the second x.npy, from another folder
+        'x-npy-fake-3-completed.hspy',  # a/x.npy again, through the folder
+        'x-npy-fake-completed.hspy',
+        'x-tif-fake-completed.hspy',  # same stem, other kind of file
+    ]
+    assert len(set(written)) == len(written) == 4 * 3

@@ -162,10 +162,14 @@ def write_outputs(out: Path, name: str, images: list[Image], result: dict, meta:
 def reconstruct_inputs(scanner, per_input: list, out: Path, options, device: str) -> list[Path]:
     """Reconstruct every image of every input [(path given, read(path) result)] and write the outputs; returns them.
     options: overlap, downsample, pixel_size, target_blur, tif."""
-    written = []
+    written, taken = [], set()
     for path, per_file in per_input:
         for suffix, images in groups(per_file):
             name = f'{output_name(images[0].file, path)}{suffix}-{scanner.policy.name}'
+            if name in taken:  # two inputs of one name from different folders: neither overwrites the other
+                name = next(f'{name}-{k}' for k in range(2, len(taken) + 3) if f'{name}-{k}' not in taken)
+                log.warning(f'{images[0].file}: another input has its name; its outputs are called {name}-...')
+            taken.add(name)
             result = reconstruct(np.stack([im.data for im in images]), scanner, options.target_blur, options.overlap)
             meta = settings(scanner, images, options, result, device)
             files = write_outputs(out, name, images, result, meta, options.tif)
