@@ -27,7 +27,7 @@ def parse_variant(text: str) -> tuple[int, float]:
 
 
 def main(argv=None) -> int:
-    from host.cli import Parser, integer
+    from model.cli import Parser, integer
 
     p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--variants', type=parse_variant, nargs='+', default=[(8, 1e-6), (16, 1e-6)])

@@ -975,7 +975,7 @@ def write(w: Work, command: str, out: Path = ROOT / 'bench' / 'results') -> None
 
 
 def main(argv=None) -> int:
-    from host.cli import Parser, integer
+    from model.cli import Parser, integer
 
     p = Parser(prog='python -m bench.adaptivity', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--only', nargs='+', choices=STAGES, default=list(STAGES), help='stages to run (default: all)')

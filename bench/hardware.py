@@ -353,7 +353,7 @@ def fabric_tables(f: dict) -> str:
 
 
 def main(argv=None) -> int:
-    from host.cli import Parser, integer
+    from model.cli import Parser, integer
 
     p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--actor', type=Path, default=Path(DEFAULT_ACTOR))

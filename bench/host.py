@@ -297,7 +297,7 @@ def write_docs(result: dict, path: Path) -> None:
 
 
 def main() -> None:
-    from host.cli import Parser, integer, real
+    from model.cli import Parser, integer, real
 
     p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--scans', type=integer(1, 10**9), default=50, help='scans per backend for the end-to-end rate')

@@ -119,7 +119,7 @@ def markdown(result: dict) -> str:
 
 
 def main(argv=None) -> int:
-    from host.cli import Parser, integer
+    from model.cli import Parser, integer
 
     p = Parser(
         prog='python bench/predicted_error.py', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter

@@ -1,7 +1,8 @@
 """Scan quality at equal dose: the adaptive system against fixed paths, with seeds, intervals, floors and headroom.
 
     python bench/quality.py                       # the quality preset: trains what is missing under runs/, evaluates
-    python bench/quality.py --dataset my.npy      # the same checkpoints evaluated on a user's images (no retraining)
+    python bench/quality.py --dataset my.tif      # the shipped checkpoints on a user's images (training.report, no training)
+    python bench/quality.py --dataset my.tif --train-missing   # every method's runs (trained where missing) on them
 
 Every method scans 400 probes (1/23 of the pixels) and is completed by a generator trained for its own paths for the
 same number of updates: the adaptive actor with the generator trained alongside it (CRDPG, with the preset's warm starts,
@@ -37,6 +38,8 @@ os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')  # threaded BLAS makes SciPy'
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from training.stats import bootstrap_ratio, path_spread_deg  # noqa: E402
+
 # the paper's CRDPG alone at the same generator updates (no warm starts, no TD3): the first row of the ablation table
 PLAIN = dict(
     pretrain_iterations=0,
@@ -54,7 +57,6 @@ LEVERS = {
     'plain': ('plain_crdpg', PLAIN, "the paper's CRDPG (no warm start, no TD3), same generator and data"),
     'anchor': ('anchored_actor', ANCHOR, 'all of the above, and the actor anchored to the cloned path (anchor_weight 1)'),
 }
-BOOTSTRAP = 2000
 
 
 class Runs:
@@ -143,21 +145,6 @@ class Runs:
                     shutil.copytree(first, self.folder(f'fixed-{path}', seed))
             for path in paths:
                 self._train('training.fixed_path', self.folder(f'fixed-{path}', seed), '--seed', str(seed), '--path', path)
-
-
-def bootstrap_ratio(a, b, rng, n=BOOTSTRAP) -> list[float]:
-    """95 % interval of mean(a) / mean(b) over images resampled with replacement (a, b: per-image values)."""
-    idx = rng.integers(0, len(a), (n, len(a)))
-    ratios = a[idx].mean(1) / b[idx].mean(1)
-    return [float(np.percentile(ratios, 2.5)), float(np.percentile(ratios, 97.5))]
-
-
-def path_spread_deg(directions) -> float:
-    """How adaptive an actor's paths are: the mean angle between each scan's segment directions and the mean direction
-    of that segment over all the scans (0 degrees: one fixed path for every image)."""
-    mean = directions.mean(axis=0)
-    mean = mean / np.linalg.norm(mean, axis=-1, keepdims=True)
-    return float(np.degrees(np.arccos(np.clip(np.sum(directions * mean, -1), -1.0, 1.0))).mean())
 
 
 def evaluate(runs: Runs, images, seeds, fixed_seeds, lever_seeds, label: str, views=None, oracle_images: int = 0) -> dict:
@@ -363,7 +350,7 @@ def table(result: dict, title: str) -> list[str]:
 
 
 def main(argv=None) -> int:
-    from host.cli import Parser, integer
+    from model.cli import Parser, add_image_options, integer
 
     p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--preset', default='quality')
@@ -414,7 +401,12 @@ def main(argv=None) -> int:
     p.add_argument('--n-test', type=integer(1, 10**9), default=1000, help='held-out images to evaluate')
     p.add_argument(
         '--dataset',
-        help='evaluate the trained runs on other images (a .npy of 96x96 crops or microscopy files): all of them',
+        help='other images, all of them: the shipped checkpoints are evaluated (training.report actor), nothing trains',
+    )
+    p.add_argument(
+        '--train-missing',
+        action='store_true',
+        help='with --dataset: evaluate every method of the comparison, training the runs that are missing under --runs',
     )
     p.add_argument(
         '--oracle-images',
@@ -423,7 +415,18 @@ def main(argv=None) -> int:
         help='imitation presets: the greedy teacher (the adaptivity bound) on this many held-out images (0: skip)',
     )
     p.add_argument('--out', default='bench/results')
+    add_image_options(p)
     args = p.parse_args(argv)
+    if args.dataset and not args.train_missing:  # the shipped checkpoints, never a training run
+        from training import report
+
+        image_options = (
+            ['--downsample', str(args.downsample)]
+            if args.pixel_size is None
+            else ['--pixel-size', f'{args.pixel_size[0]}{args.pixel_size[1] or ""}']
+        )
+        out = str(ROOT / args.out / 'quality-dataset')
+        return report.main(['actor', '--dataset', args.dataset, '--n-test', str(args.n_test), '--out', out, *image_options])
 
     global np
     import numpy as np
@@ -444,7 +447,7 @@ def main(argv=None) -> int:
     cfg = runs.cfg
     split = dict(n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.data_seed)
     try:
-        sets = {'test': load_split(args.dataset, 'all')[: args.n_test]} if args.dataset else {
+        sets = {'test': load_split(args.dataset, 'all', downsample=args.downsample, pixel_size=args.pixel_size)[: args.n_test]} if args.dataset else {
             'test': load_split(cfg.dataset, 'test', **split)[: args.n_test],
             'test_unseen': load_split(cfg.dataset, 'test_unseen', **split)[: args.n_test],
         }  # fmt: skip

@@ -460,7 +460,7 @@ def markdown(result: dict) -> str:
 
 
 def main() -> int:
-    from host.cli import Parser, integer
+    from model.cli import Parser, integer
 
     p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--messages', type=integer(0, 10**9), default=20_000, help='fuzzed messages (default %(default)s)')

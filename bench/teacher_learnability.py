@@ -102,7 +102,7 @@ def scores(choice, best, regret_of, rng):
 
 
 def main(argv=None) -> int:
-    from host.cli import Parser, integer
+    from model.cli import Parser, integer
 
     p = Parser(prog='python bench/teacher_learnability.py', description=__doc__.split('\n\n')[0])
     p.add_argument('run', nargs='?', default='runs/imitation-adaptive-seed0', help='an imitation run folder')

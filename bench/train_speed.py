@@ -136,7 +136,7 @@ def table(result: dict) -> str:
 
 
 def main(argv=None) -> int:
-    from host.cli import Parser, integer
+    from model.cli import Parser, integer
 
     p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--backends', nargs='+', default=['tensorflow', 'jax'], choices=['tensorflow', 'jax'])

@@ -102,7 +102,7 @@ def write_tcl(actor_dir: Path, out: Path) -> Path:
 
 
 def main(argv=None) -> int:
-    from host.cli import Parser
+    from model.cli import Parser
 
     p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument(

@@ -101,7 +101,7 @@ def mismatches(outputs, actor, refs) -> dict:
 
 
 def main(argv=None) -> int:
-    from host.cli import Parser, integer
+    from model.cli import Parser, integer
 
     p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--actor', type=Path, default=Path('hls/build/actor_q'))

@@ -93,7 +93,7 @@ def count_resources(stat: str) -> dict:
 
 def main(argv=None) -> int:
     from hls.rtl_wrapper.sources import PERIOD_NS, prepare
-    from host.cli import Parser, real
+    from model.cli import Parser, real
 
     p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--actor', type=Path, default=Path('hls/build/actor_q'))

@@ -123,7 +123,7 @@ def distil(checkpoint: Path, units: int, n_images: int, rounds: int, epochs: int
 
 
 def main(argv=None) -> int:
-    from host.cli import Parser, integer
+    from model.cli import Parser, integer
 
     p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--checkpoint', type=Path, default=Path('checkpoints/quality'))

@@ -92,7 +92,7 @@ def critical_path(report: dict, clock: str) -> dict:
 
 def main(argv=None) -> int:
     from hls.rtl_wrapper.sources import PERIOD_NS, prepare
-    from host.cli import Parser, integer, real
+    from model.cli import Parser, integer, real
 
     p = Parser(prog='python -m hls.place_route', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--actor', type=Path, default=Path('hls/build/actor_q'), help='quantized actor folder')

@@ -12,5 +12,6 @@ Runs on a PYNQ board (NumPy + pynq + pyzmq + tifffile, never TensorFlow) and on 
   generator_service.py the GPU-side completion service (validates, batches; trained generator or interpolation)
   workstation.py       workstation-only parts (Keras, training/): the float actor, the generator, procedural images
   keys.py              CURVE keys for a service beyond loopback (python -m host.keys DIR)
-  cli.py               one-line errors (exit 2) and range-checked arguments of the host command lines
+The command-line helpers (one-line errors, range-checked arguments) are `model.cli`, fsync is `model.durable.fsync`:
+they sit on the ground floor so that training/ and hls/ need not import host/.
 """

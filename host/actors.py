@@ -5,6 +5,8 @@ fabric runs the whole scan loop): `acquire(microscope, geometry) -> (arrays, met
     rtl-sim    the core's RTL in a simulator (host.actor_rtl_sim.RtlSimActor); per decision
     reference  the bit-exact integer model (hls.reference.ReferenceActor); per decision
     float      the trained Keras actor (training.checkpoint.load_actor; needs TensorFlow: workstation only)
+    policy     a registered policy (checkpoints/policies.json; default: the best measured one): its fixed path (NumPy
+               only, FixedPathActor) or its float actor
     scripted   no model: a fixed turning path, for trying the pipeline before any actor exists
 
 The per-decision integer backends share `IntegerActor`: observations are encoded to the contract's input grid, the core
@@ -15,16 +17,19 @@ first decision of every scan carries first=True so the core resets its recurrent
 from __future__ import annotations
 
 import hashlib
+import json
 import math
+import time
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-# The committed quantized actor; `python -m hls.distill` writes freshly distilled ones to hls/build/actor_q
-# (pass --actor-dir).
-DEFAULT_ACTOR_DIR = 'hls/actors/default'
-BACKENDS = ('pynq', 'rtl-sim', 'reference', 'float', 'scripted')
+from model import policies
+from model.scan_numpy import partial_scan, pixel_indices
+from model.shipped import DEFAULT_ACTOR_DIR, locate  # noqa: F401  (DEFAULT_ACTOR_DIR: the committed quantized actor)
+
+BACKENDS = ('pynq', 'rtl-sim', 'reference', 'float', 'policy', 'scripted')
 
 
 class ActorError(RuntimeError):
@@ -35,7 +40,7 @@ def load_contract(actor_dir: str | Path):
     """The ActorContract of a quantized actor folder and the SHA-256 of its contract.json."""
     path = Path(actor_dir) / 'contract.json'
     if not path.is_file():
-        raise ActorError(f'{path} not found: build the quantized actor first (make hls) or pass --actor-dir')
+        raise ActorError(f'{path} not found: pass --actor-dir a quantized actor folder (python -m hls.distill makes one)')
     from hls.contract import ActorContract
 
     return ActorContract.from_json(path), hashlib.sha256(path.read_bytes()).hexdigest()
@@ -132,6 +137,49 @@ class FabricActor:
         return arrays, meta
 
 
+class FixedPathActor:
+    """A registered fixed-path policy (the spiral): the same probe positions in every scan, read from its checkpoint's
+    extras.json, scanned segment by segment. NumPy only; like the fabric, it runs the whole scan in one call."""
+
+    last_q = contract_hash = None
+
+    def __init__(self, policy: policies.Policy):
+        self.name = f'policy:{policy.name}'
+        try:
+            self.positions = np.asarray(
+                json.loads((policy.checkpoint / 'extras.json').read_text())['fixed_positions'], np.float32
+            )
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise ActorError(
+                f'{policy.checkpoint} holds no fixed path ({type(e).__name__}: {e}): restore the checkpoint'
+            ) from None
+
+    def acquire(self, microscope, geometry) -> tuple[dict, dict]:
+        g = geometry
+        if self.positions.shape != (g.probes, 2):
+            raise ActorError(f'the fixed path has {len(self.positions)} probes, the scan geometry {g.probes}')
+        meta = {'time_start': time.time(), **microscope.begin_scan()}
+        positions = self.positions.reshape(g.segments, g.probes_per_segment, 2)
+        values, scan_s = [], []
+        for segment in positions:
+            t0 = time.perf_counter()
+            values.append(microscope.scan_segment(segment))
+            scan_s.append(time.perf_counter() - t0)
+        values = np.asarray(values, np.float32)
+        arrays = {
+            'positions': positions,
+            'values': values,
+            'observations': np.zeros((0,), np.float32),
+            'actions': np.zeros((0, 2), np.float32),
+            'actions_q': np.zeros((0,), np.int64),
+            'actor_s': np.zeros(g.segments, np.float32),
+            'scan_s': np.asarray(scan_s, np.float32),
+            'partial_scan': partial_scan(values, pixel_indices(positions, g.image_size)[0], g.image_size),
+        }
+        meta.update(time_end=time.time(), backend=self.name, contract_hash=None, geometry=geometry.to_json())
+        return arrays, meta
+
+
 class ScriptedActor:
     """No model: each segment turns by a fixed angle (a deterministic path that ignores the observations)."""
 
@@ -150,20 +198,26 @@ class ScriptedActor:
 def make_actor(
     backend: str,
     actor_dir: str | Path = DEFAULT_ACTOR_DIR,
-    checkpoint: str | Path = 'checkpoints/quality',
+    checkpoint: str | Path | None = None,
     overlay: str | None = None,
     timeout_s: float = 1.0,
     calibration=None,
+    policy: str | None = None,
 ):
     """Build one backend by name; raises ActorError with what to do when it cannot start. calibration: the detector's
-    hls.contract.DetectorCalibration (pynq backend; default: offset 0, gain 2**-14)."""
+    hls.contract.DetectorCalibration (pynq backend; default: offset 0, gain 2**-14); checkpoint: the float actor's
+    (default: the registered actor policy's); policy: a registered policy's name (default: the best measured one)."""
+    actor_dir = locate(actor_dir)  # the committed actor from any working folder
     try:
         if backend == 'scripted':
             return ScriptedActor()
-        if backend == 'float':
+        if backend in ('float', 'policy'):
+            chosen = policies.get(policy if backend == 'policy' else 'actor')
+            if chosen.kind == 'fixed':
+                return FixedPathActor(chosen)
             from host.workstation import FloatActor  # Keras and training/: never on the board
 
-            return FloatActor(checkpoint)
+            return FloatActor(locate(checkpoint) if checkpoint is not None and backend == 'float' else chosen.checkpoint)
         contract, digest = load_contract(actor_dir)
         if backend == 'reference':
             return IntegerActor(backend, contract, reference_core(actor_dir), digest)

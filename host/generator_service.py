@@ -28,9 +28,11 @@ os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
 
 import numpy as np  # noqa: E402
 
-from host import cli, schema  # noqa: E402
+from host import schema  # noqa: E402
 from host.keys import KeyFileError, serve_securely  # noqa: E402
+from model import cli  # noqa: E402
 from model.interpolation import interpolate  # noqa: E402
+from model.shipped import locate  # noqa: E402
 
 
 def _log(message: str) -> None:
@@ -208,7 +210,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
-        '--checkpoint', default='checkpoints/quality', help='checkpoint folder with generator.keras (default %(default)s)'
+        '--checkpoint',
+        default='checkpoints/quality',
+        type=lambda path: str(locate(path)),  # the shipped checkpoints from any working folder
+        help='checkpoint folder with generator.keras (default %(default)s)',
     )
     p.add_argument(
         '--completer',

@@ -99,7 +99,7 @@ class ClientKeys:
 
 
 def main(argv=None) -> int:
-    from host.cli import Parser
+    from model.cli import Parser
 
     p = Parser(prog='python -m host.keys', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('folder', help='where to write the keys (service/ and one folder per board)')

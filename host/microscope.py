@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.microscopy_files import MICROSCOPY_SUFFIXES, DataError, load_microscopy, tiles
+from model.microscopy_files import CROP, DataError, crops_by_file
 from model.scan_numpy import pixel_indices
 
 
@@ -30,59 +30,28 @@ def normalise(images: np.ndarray) -> np.ndarray:
         return np.where(span > 0, 2 * (images - lo) / np.where(span > 0, span, 1) - 1, 0).astype(np.float32)
 
 
-def load_images(source: str, size: int = 96) -> np.ndarray:
+def load_images(source: str, size: int = 96, downsample: int = 1, pixel_size=None) -> np.ndarray:
     """Images (N, size, size) in [-1, 1] from
-    'procedural' (the project's embedded test split, prepared by training.data like the training images),
-    a .npy/.npz array [N, H, W(, 1)] of numbers, or a microscope file read with rosettasciio (.dm3 .dm4 .emd .tif
-    .hspy), cut into size x size tiles; arrays and files are normalised per image (min-max, not blurred).
+    'procedural' (the project's embedded test split, prepared by training.data like the training images), or a user's
+    file or folder read by the loader every command shares (`model.microscopy_files`: .npy/.npz arrays,
+    .dm3/.dm4/.emd/.tif/.hspy files), binned by `downsample` or resampled to `pixel_size`, cut into size x size
+    crops and normalised per image (min-max, not blurred).
     Raises DataError (one line: what is wrong and what to pass instead)."""
     if source == 'procedural':
         from host.workstation import procedural_images  # training/ and SciPy: never on the board
 
         return procedural_images()
-    path = Path(source)
-    if not path.is_file():
-        raise DataError(f'image source {source} not found: pass "procedural" or a .npy/.npz/.dm4/.emd/.tif file')
-    suffix = path.suffix.lower()
-    if suffix in MICROSCOPY_SUFFIXES:
-        images = load_microscopy(path)  # rosettasciio, tiled into 96 x 96 crops
-    elif suffix in ('.npy', '.npz'):
-        try:
-            images = _read_array(path)
-        except Exception as e:  # noqa: BLE001  (NumPy, zipfile and the OS raise many kinds for one unreadable file)
-            raise DataError(f'{source} is not a readable NumPy file ({type(e).__name__}: {e})') from None
-    else:
-        raise DataError(f'unsupported image file {path.name}: use .npy, .npz, {", ".join(MICROSCOPY_SUFFIXES)}')
-    images = np.asarray(images)
-    if images.dtype.kind not in 'biuf':
-        raise DataError(f'{source} holds {images.dtype} values: the images must be real numbers (int or float)')
-    if images.ndim == 4 and images.shape[-1] == 1:
-        images = images[..., 0]
-    if images.ndim == 2 and min(images.shape) >= size:  # one large image, like a .tif: cut into tiles
-        images = np.stack(tiles(images))
-    if images.ndim != 3 or images.shape[1:] != (size, size) or len(images) == 0:
-        raise DataError(f'expected images of shape [N, {size}, {size}], got {list(images.shape)} from {source}')
-    finite = np.isfinite(images)
-    with np.errstate(invalid='ignore'):
-        lo = np.where(finite, images, np.inf).min(axis=(1, 2))
-        hi = np.where(finite, images, -np.inf).max(axis=(1, 2))
-    flat = np.flatnonzero(~(hi > lo))  # no finite values, or one value only: nothing to scan
+    if size != CROP:
+        raise DataError(f"this scan geometry needs {size} x {size} px images; users' files are cut into {CROP} x {CROP}")
+    images = np.concatenate(crops_by_file(Path(source), downsample, pixel_size))
+    with np.errstate(invalid='ignore', over='ignore'):
+        flat = np.flatnonzero(~(images.max(axis=(1, 2)) > images.min(axis=(1, 2))))
     if len(flat):
-        raise DataError(
-            f'{source}: image(s) {flat[:10].tolist()} are constant or hold no finite values (nothing to scan): remove them'
-        )
+        raise DataError(f'{source}: image(s) {flat[:10].tolist()} are constant (nothing to scan): remove them')
     images = normalise(images)
     if not np.isfinite(images).all():
         raise DataError(f'{source} holds values too large to normalise (a span beyond 1e308): rescale the images')
     return images
-
-
-def _read_array(path: Path) -> np.ndarray:
-    """A .npy array, or the 'images' array (else the first) of a .npz archive; never unpickles."""
-    if path.suffix.lower() == '.npy':
-        return np.load(path, allow_pickle=False)
-    with np.load(path, allow_pickle=False) as f:
-        return f['images'] if 'images' in f.files else f[f.files[0]]
 
 
 class SimulatedMicroscope:

@@ -2,7 +2,10 @@
 
 On a PYNQ-Z2 board (actor core in the FPGA, generator service on a GPU workstation; keys from python -m host.keys):
     python host/run_scan.py --overlay actor.bit --server gpu-host:5555 --keys keys/board --scans 100
-On a workstation, against a simulated microscope:
+On a workstation, against a simulated microscope, completed in the same process (the best measured policy, or
+--policy NAME of checkpoints/policies.json; --actor reference scans with the integer core instead):
+    python host/run_scan.py --actor policy --server local --scans 20 --out scans/
+or completed by a service, as on the board:
     python -m host.generator_service --completer interpolate &          # or --checkpoint checkpoints/quality
     python host/run_scan.py --microscope sim --actor reference --scans 20 --out scans/
 Later, finish scans that the service could not complete in time:
@@ -12,7 +15,8 @@ Every scan is written to OUT/pending/ before it is sent, moved to OUT/done/ (wit
 completed, exactly once. Scanning never waits for the service: a sender thread completes scans in the background,
 retrying with backoff; if the service is down, or its replies are not valid completions, scans wait in pending/.
 --complete-pending first recovers whole scans a killed run left in temporary files; two of them on one OUT take
-turns. Exit status: 0 when every scan was acquired; 2 on bad arguments, images or folders, or when the actor backend
+turns. Each run also writes OUT/run-<run_id>.hspy: its scans, paths, completions and, for the simulated microscope, the
+images scanned and each completion's MSE against its image (host/run_stack.py). Exit status: 0 when every scan was acquired; 2 on bad arguments, images or folders, or when the actor backend
 or the microscope failed (the scans acquired until then are kept); 3 when --complete-pending left scans pending or
 the sender thread failed (the scans wait in pending/).
 """
@@ -30,12 +34,12 @@ from pathlib import Path
 if __package__ in (None, ''):  # run as a script (python host/run_scan.py): make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from host import cli  # noqa: E402
 from host.actors import BACKENDS, DEFAULT_ACTOR_DIR, ActorError, make_actor  # noqa: E402
 from host.client import BadAddress, CompletionClient  # noqa: E402
 from host.keys import KeyFileError  # noqa: E402
 from host.sender import Sender, complete_pending  # noqa: E402
 from host.store import ScanStore, StoreError  # noqa: E402
+from model import cli, policies  # noqa: E402
 from model.geometry import DEFAULT_GEOMETRY, ScanGeometry  # noqa: E402
 from model.microscopy_files import DataError  # noqa: E402
 
@@ -113,13 +117,23 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=None,
         help='actor backend (default: pynq with --overlay, else reference): pynq = whole scans in the FPGA on the '
         "board, rtl-sim = the core's RTL in a simulator, reference = bit-exact integer model, float = trained Keras "
-        'actor (needs TensorFlow), scripted = fixed turning path, no model',
+        'actor (needs TensorFlow), policy = a registered policy (--policy), scripted = fixed turning path, no model',
+    )
+    g.add_argument(
+        '--policy',
+        default=None,
+        help=f'--actor policy: a policy of checkpoints/policies.json, {", ".join(policies.names())} (default: the best '
+        f'measured one, {policies.default_name()})',
     )
     g.add_argument('--overlay', default=None, help='bitstream (.bit, with its .hwh beside it) holding the actor core')
     g.add_argument(
         '--actor-dir', default=DEFAULT_ACTOR_DIR, help='quantized actor folder with contract.json (default %(default)s)'
     )
-    g.add_argument('--checkpoint', default='checkpoints/quality', help='checkpoint folder for --actor float')
+    g.add_argument(
+        '--checkpoint',
+        default=None,
+        help="--actor float and --server local: checkpoint folder (default: the registered actor's)",
+    )
     g.add_argument(
         '--device-timeout',
         type=cli.real(0, 3600, above=True),
@@ -141,8 +155,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     g = p.add_argument_group('microscope')
     g.add_argument('--microscope', choices=('sim',), default='sim', help='sim: simulated microscope reading --images')
     g.add_argument(
-        '--images', default='procedural', help='"procedural" (embedded test split), .npy/.npz, or a .dm4/.emd/.tif file'
+        '--images',
+        default='procedural',
+        help='"procedural" (embedded test split), or a file or folder of images (.npy .npz .dm3 .dm4 .emd .tif .hspy)',
     )
+    cli.add_image_options(g)
     g.add_argument('--first-image', type=cli.integer(0, 2**31), default=0, help='index of the first image to scan')
     g.add_argument(
         '--dose',
@@ -160,9 +177,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     g.add_argument('--out', default='scans', help='folder for pending/, done/ and corrupt/ (default %(default)s)')
     g.add_argument(
         '--server',
-        type=cli.endpoint,
+        type=lambda text: text if text == 'local' else cli.endpoint(text),
         default='127.0.0.1:5555',
-        help='completion service HOST:PORT; "none" to only store scans',
+        help='completion service HOST:PORT; "local" to complete in this process (workstation, TensorFlow); "none" to only '
+        'store scans',
     )
     g.add_argument(
         '--keys', default=None, help="this board's key folder from python -m host.keys DIR (DIR/NAME): CURVE encryption"
@@ -180,7 +198,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.actor is None:
         args.actor = 'pynq' if args.overlay else 'reference'
     if args.complete_pending and args.server == 'none':
-        p.error('--complete-pending needs --server HOST:PORT')
+        p.error('--complete-pending needs --server HOST:PORT (or local)')
+    try:
+        args.policy_entry = policies.get(args.policy)
+        args.completion_checkpoint = (
+            args.policy_entry.checkpoint if args.actor == 'policy' else (args.checkpoint or policies.get('actor').checkpoint)
+        )
+    except policies.PolicyError as e:
+        p.error(str(e))
     if args.figures and importlib.util.find_spec('matplotlib') is None:
         p.error('--figures needs matplotlib (pip install matplotlib), or leave --figures out')
     return args
@@ -197,11 +222,21 @@ def report_recovered(store: ScanStore) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    cli.setup_logging(args, '[run_scan]')  # the image loader's notes (a trimmed edge, NaN) as one line each
     try:
         store = ScanStore(args.out)
-        client = None if args.server == 'none' else CompletionClient(f'tcp://{args.server}', args.keys, args.timeout)
+        if args.server == 'local':
+            from host.workstation import LocalClient  # Keras and training/: a workstation, never the board
+
+            client = LocalClient(args.completion_checkpoint)
+            _log(f'completing in this process with {args.completion_checkpoint} on {client.device}')
+        else:
+            client = None if args.server == 'none' else CompletionClient(f'tcp://{args.server}', args.keys, args.timeout)
     except (StoreError, KeyFileError, BadAddress) as e:
         _log(f'error: {e}')
+        return 2
+    except (FileNotFoundError, ImportError) as e:
+        _log(f'error: --server local cannot load a generator ({e}): pass --checkpoint a checkpoint folder')
         return 2
     draw = figure if args.figures else None
     if args.complete_pending:
@@ -230,7 +265,7 @@ def main(argv=None) -> int:
     from host.microscope import SimulatedMicroscope, load_images
 
     try:
-        images = load_images(args.images)
+        images = load_images(args.images, downsample=args.downsample, pixel_size=args.pixel_size)
     except DataError as e:
         _log(f'error: {e}')
         return 2
@@ -244,7 +279,9 @@ def main(argv=None) -> int:
         from hls.contract import GAIN, DetectorCalibration
 
         calibration = DetectorCalibration(offset=args.detector_offset, gain=round(args.detector_gain * 2**GAIN.frac))
-        actor = make_actor(args.actor, args.actor_dir, args.checkpoint, args.overlay, args.device_timeout, calibration)
+        actor = make_actor(
+            args.actor, args.actor_dir, args.checkpoint, args.overlay, args.device_timeout, calibration, args.policy
+        )
     except (ActorError, ValueError) as e:
         _log(f'error: {e}')
         return 2
@@ -271,11 +308,33 @@ def main(argv=None) -> int:
             _log(f'error: the sender thread failed ({sender.error}): finish the pending scans with --complete-pending')
             status = status or 3
     done = sum(o == 'done' for o in (sender.outcomes.values() if sender else []))
+    device = getattr(client, 'device', None) or (
+        'none (--server none)' if client is None else f'the service at {args.server}'
+    )
     _log(
-        f'{len(timings)} scans in {elapsed:.2f} s ({len(timings) / max(elapsed, 1e-9):.1f} scans/s, actor {args.actor}); '
-        f'{done} completed now, {len(store.pending_ids())} pending in {store.pending}'
+        f'{len(timings)} scans in {elapsed:.2f} s ({len(timings) / max(elapsed, 1e-9):.1f} scans/s, actor {actor.name}); '
+        f'{done} completed now{"" if client is None else f" on {device}"}, {len(store.pending_ids())} pending in {store.pending}'
         + (' (finish with --complete-pending)' if store.pending_ids() else '')
     )
+    settings = {
+        'actor': actor.name,
+        'images': args.images,
+        'dose': 'none' if args.dose is None else args.dose,
+        'jitter_px': args.jitter,
+        'dwell_us': args.dwell_us,
+        'completed_on': device,
+        'geometry': DEFAULT_GEOMETRY.to_json(),
+    }
+    try:
+        from host.run_stack import write_run_stack
+
+        stack = write_run_stack(store, run_id, microscope.images, settings)
+        if stack is not None:
+            _log(f'wrote {stack} (scans, paths, completions, images and per-scan scores)')
+    except ImportError as e:  # a board without rosettasciio or h5py: the scans are all in OUT already
+        _log(f'no run stack: {e.name} is not installed (the scans are in {store.root})')
+    except OSError as e:
+        _log(f'error: cannot write the run stack in {store.root} ({e.strerror or e}); the scans are kept')
     return status
 
 

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from model.durable import fsync
+
 
 class CorruptScan(ValueError):
     """A pending scan file that cannot be read."""
@@ -50,15 +52,6 @@ def _atomic_write(path: Path, write) -> None:
         os.fsync(f.fileno())
         os.replace(tmp, path)
     fsync(path.parent)
-
-
-def fsync(path: Path) -> None:
-    """Flush a file, or a folder's entries (a power cut after a rename keeps the new name), to the disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @contextlib.contextmanager

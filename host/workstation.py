@@ -2,6 +2,7 @@
 
     FloatActor           the trained Keras actor (run_scan.py --actor float)
     GeneratorCompleter   the trained generator (generator_service.py --completer generator)
+    LocalClient          the generator in the run's own process (run_scan.py --server local: no service to start)
     procedural_images    the embedded test split (run_scan.py --images procedural)
 
 Board modules import from here only inside the option that needs it; tests/test_host_actors.py runs a board scan with
@@ -67,3 +68,26 @@ class GeneratorCompleter:
         padded[:n] = partial_scans
         out = np.asarray(self.model.predict_on_batch(padded), np.float32)[:n]
         return out.reshape(out.shape[:3])
+
+
+class LocalClient:
+    """A completion client that completes in this process with a checkpoint's generator (run_scan.py --server local):
+    the same interface as host.client.CompletionClient, and the device it completes on, in words."""
+
+    def __init__(self, checkpoint: str | Path, timeout_s: float = 60.0):
+        from model.cli import quiet_keras
+
+        quiet_keras()
+        from training.backend import device_name
+
+        self.completer, self.timeout_s = GeneratorCompleter(str(checkpoint)), timeout_s
+        self.device = device_name()
+
+    def ping(self) -> None:
+        pass
+
+    def complete(self, scan_id: str, partial: np.ndarray) -> np.ndarray:
+        return self.completer(np.asarray(partial, np.float32)[None])[0]
+
+    def close(self) -> None:
+        pass

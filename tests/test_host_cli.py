@@ -72,8 +72,10 @@ RUN_SCAN_MISTAKES = [
     (['--images', '{files}/complex.npy'], 'must be real numbers'),
     (['--images', '{files}/huge.npy'], 'too large to normalise'),
     (['--images', '{files}/broken.npz'], 'not a readable NumPy file'),
-    (['--images', '{files}/missing.npy'], 'not found'),
-    (['--images', '{files}/a_file'], 'unsupported image file'),
+    (['--images', '{files}/missing.npy'], 'does not exist'),
+    (['--images', '{files}/a_file'], 'unsupported format'),
+    (['--policy', 'nonsense'], 'pass --policy one of'),
+    (['--images', '{files}/good.npy', '--pixel-size', '0.1nm'], 'no pixel calibration'),
 ]
 
 

@@ -185,6 +185,29 @@ def test_resume_continues_exactly(tmp_path):
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
 
 
+def test_init_from_takes_a_trained_checkpoints_networks_and_refuses_other_sizes(tmp_path):
+    from training.train import init_from
+
+    trainer = CRDPG(tiny(iterations=4))
+    trained, rng, _ = run_steps(trainer, 2)
+    checkpoint.save(trainer, trainer.backend.to_numpy(trained), rng, tmp_path / 'a')
+    trained = trainer.backend.to_numpy(trained)
+    fresh = trainer.backend.to_numpy(CRDPG(tiny(iterations=4, seed=7)).initial_state())
+    state, taken = init_from(fresh, checkpoint.resolve(tmp_path / 'a'))
+    assert taken == ['generator', 'actor', 'critic']  # the tiny preset has one critic
+    for key in ('generator', 'actor'):
+        for got, want in zip(state[key], trained[key]):
+            np.testing.assert_array_equal(got, want, err_msg=key)
+    for got, want in zip(state['actor_target'], trained['actor']):  # targets start at the trained networks
+        np.testing.assert_array_equal(got, want)
+    assert state['generator_opt'] is fresh['generator_opt'] and state['replay'] is fresh['replay']  # fresh optimiser, replay
+    assert not np.array_equal(fresh['generator'][0], trained['generator'][0])  # the copy is not trivially equal
+    bad = cli('-m', 'training.train', '--preset', 'tiny', '--init-from', 'checkpoints/quality', '--out', str(tmp_path / 'b'))
+    assert bad.returncode == 2 and 'other layer sizes' in bad.stderr and len(bad.stderr.strip().splitlines()) == 1, (
+        bad.stderr
+    )
+
+
 def test_checkpoints_are_verified_kept_three_deep_and_refuse_another_config(tmp_path):
     cfg = tiny()
     trainer = CRDPG(cfg)
@@ -301,9 +324,9 @@ def test_data_parallel_on_two_devices_equals_one_device(backend):
         np.testing.assert_allclose(got[f'two/{k}'], got[f'one/{k}'], rtol=1e-4, atol=1e-6, err_msg=k)
 
 
-def cli(*args, timeout=900, env=None):
+def cli(*args, timeout=900, env=None, cwd=ROOT):
     return subprocess.run(
-        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+        [sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
         env={**os.environ, 'PYTHONPATH': str(ROOT), **(env or {})},
     )  # fmt: skip
 
@@ -437,22 +460,27 @@ def test_a_run_trained_on_jax_resumes_and_is_evaluated_on_tensorflow(tmp_path):
     assert report.returncode == 0, report.stderr[-3000:]
     assert json.loads((out / 'report-procedural-test.json').read_text())['actor']['n_images'] == 8
     written = json.loads((out / 'report-procedural-test.json').read_text())
-    assert written['baseline'] == 'checkpoints/spiral' and written['fixed_path']['n_images'] == 8  # same 96 px geometry
-    assert 'the fixed path of checkpoints/spiral: MSE ratio' in report.stdout
+    assert written['baseline'] == str(ROOT / 'checkpoints' / 'spiral') and written['fixed_path']['n_images'] == 8  # 96 px
+    assert 'checkpoints/spiral: MSE ratio' in report.stdout and '% interval' in report.stdout
 
 
 def test_the_shipped_model_on_a_users_file_against_the_shipped_fixed_path(tmp_path):
+    """Run from the user's own folder: the shipped checkpoints are found, per-image values and the interval are stored."""
     from tests.host_helpers import smooth_images
 
     np.save(tmp_path / 'mine.npy', smooth_images(6) * 300 + 1000)  # detector counts, not [-1, 1]
-    r = cli(
-        '-m', 'training.report', 'checkpoints/quality', '--dataset', str(tmp_path / 'mine.npy'), '--out', str(tmp_path / 'r')
-    )
+    r = cli('-m', 'training.report', 'actor', '--dataset', 'mine.npy', '--out', 'r', cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-3000:]
-    report = json.loads((tmp_path / 'r' / 'report-mine.json').read_text())
-    assert (
-        report['baseline'] == 'checkpoints/spiral' and report['fixed_path']['n_images'] == report['actor']['n_images'] == 6
-    )
-    assert report['actor_over_fixed_path_mse'] == report['actor']['mse'] / report['fixed_path']['mse']
-    assert report['flat_at_true_mean']['mse'] > 0 and (tmp_path / 'r' / 'scans-mine.png').is_file()
-    assert not (ROOT / 'checkpoints' / 'quality' / 'report-mine.json').exists()  # a shipped checkpoint is never written into
+    assert 'oneDNN' not in r.stderr and 'absl' not in r.stderr  # TensorFlow's start-up lines stay quiet
+    report = json.loads((tmp_path / 'r' / 'report-mine-npy-all.json').read_text())  # named per input and split
+    assert report['baseline'] == str(ROOT / 'checkpoints' / 'spiral')
+    assert report['fixed_path']['n_images'] == report['actor']['n_images'] == 6
+    actor, fixed = np.array(report['actor']['per_image_mse']), np.array(report['fixed_path']['per_image_mse'])
+    assert len(actor) == 6 and np.isclose(actor.mean(), report['actor']['mse'])
+    versus = report['actor_vs_fixed_path']
+    assert np.isclose(versus['ratio'], actor.mean() / fixed.mean()) and versus['win_rate'] == np.mean(actor < fixed)
+    low, high = versus['interval_95']
+    assert low <= versus['ratio'] <= high and f'{low:.3f}-{high:.3f}' in r.stdout
+    assert report['target_blur']['sigma_px'] == 2.5 and 'sigma 2.5 px' in r.stdout
+    assert report['flat_at_true_mean']['mse'] > 0 and (tmp_path / 'r' / 'scans-mine-npy-all.png').is_file()
+    assert not (ROOT / 'checkpoints' / 'quality' / 'report-mine-npy-all.json').exists()  # never written into

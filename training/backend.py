@@ -20,6 +20,36 @@ def backend_name() -> str:
     return keras.backend.backend()
 
 
+def device_name() -> str:
+    """The device completions run on, in words: 'GPU: NVIDIA H100 80GB HBM3 (jax)' or 'CPU: <model> (tensorflow)'."""
+    name = backend_name()
+    gpus = []
+    if name == 'jax':
+        import jax
+
+        gpus = [d.device_kind for d in jax.devices() if d.platform == 'gpu']
+    elif name == 'tensorflow':
+        import tensorflow as tf
+
+        gpus = [
+            tf.config.experimental.get_device_details(d).get('device_name', d.name)
+            for d in tf.config.list_physical_devices('GPU')
+        ]
+    if gpus:
+        return f'GPU: {gpus[0]}{f" (x{len(gpus)})" if len(gpus) > 1 else ""} ({name})'
+    return f'CPU: {_cpu_model()} ({name})'
+
+
+def _cpu_model() -> str:
+    import platform
+
+    try:
+        with open('/proc/cpuinfo') as f:
+            return next(line.split(':', 1)[1].strip() for line in f if line.startswith('model name'))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
+
+
 class Backend:
     """Compiling and differentiating for the Keras backend in use (set by KERAS_BACKEND before Keras is imported)."""
 

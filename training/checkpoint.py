@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from host.store import fsync
+from model.durable import fsync
 from training.config import ConfigError, TrainConfig
 
 MANIFEST = 'manifest.json'
@@ -69,7 +69,9 @@ def resolve(path: str | Path) -> Path:
     if (path / MANIFEST).is_file():
         return path
     if not path.is_dir():
-        raise CheckpointError(f'checkpoint folder {path} does not exist: train first (make train) or pass --checkpoint')
+        raise CheckpointError(
+            f'checkpoint folder {path} does not exist: give a trained run or checkpoint folder (make train makes one)'
+        )
     raise CheckpointError(f'{path / MANIFEST} is missing: {path} is not a complete checkpoint (was training interrupted?)')
 
 
@@ -257,7 +259,7 @@ def main(argv=None) -> int:
     """`python -m training.checkpoint export RUN/checkpoint DEST [--with-state]`; `... verify PATH`."""
     import sys
 
-    from host.cli import Parser
+    from model.cli import Parser
 
     p = Parser(prog='python -m training.checkpoint', description='Verify or export a checkpoint.')
     sub = p.add_subparsers(dest='command', required=True)

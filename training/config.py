@@ -126,6 +126,13 @@ class TrainConfig:
     """seed of the networks' weights and of every random draw of training"""
     data_seed: int = 0
     """seed of the data set (procedural images, users' train/test split): fixed while training seeds vary"""
+    downsample: int = 1
+    """users' files: bin N x N pixels before 96 x 96 crops are cut"""
+    pixel_size: str = ''
+    """users' files: resample to this pixel size from their calibration, e.g. '0.05nm' ('': as they are)"""
+    target_blur: float = 2.5
+    """sigma (px) of the symmetric 5 x 5 Gaussian blur of the target images: the paper's 2.5 keeps at most 15 percent of
+    the contrast of 2-5 px fringes (bench/results/target_blur.md); 0 for none"""
     distribute: str = 'none'
     """'none', 'data_parallel' (every local device: tf.distribute.MirroredStrategy or keras.distribution.DataParallel)
     or 'multiworker' (TensorFlow, TF_CONFIG cluster)"""
@@ -190,6 +197,19 @@ class TrainConfig:
             check.at_least(name, getattr(self, name), 0.0)
         check.at_least('view_gain', self.view_gain, 1.0)
         check.within('teacher_directions', self.teacher_directions, 2, 360)
+        check.within('downsample', self.downsample, 1, 1024)
+        check.within('target_blur', self.target_blur, 0.0, 10.0)
+        if self.pixel_size:
+            import argparse
+
+            from model.cli import pixel_size
+
+            try:
+                pixel_size(self.pixel_size)
+            except argparse.ArgumentTypeError as e:
+                raise ConfigError(f'pixel_size {e}') from None
+            if self.downsample > 1:
+                raise ConfigError('pixel_size and downsample exclude each other: give one')
         check.within('dagger_beta_end', self.dagger_beta_end, 0.0, 1.0)
         check.at_least('imitation_temperature', self.imitation_temperature, 0.0)
         check.at_least('imitation_concentration', self.imitation_concentration, 0.0)
@@ -476,7 +496,8 @@ def add_config_flags(parser: argparse.ArgumentParser, skip=('preset',)) -> None:
                     f'--{name}.{sub}', dest=f'{name}.{sub}', metavar=sub_kind.__name__.upper(), help=sub_docs.get(sub, '')
                 )
         else:
-            group.add_argument(f'--{name}', dest=name, metavar=kind.__name__.upper(), help=docs.get(name, ''))
+            aliases = [f'--{name.replace("_", "-")}'] if '_' in name else []  # --target-blur as well as --target_blur
+            group.add_argument(f'--{name}', *aliases, dest=name, metavar=kind.__name__.upper(), help=docs.get(name, ''))
 
 
 def config_overrides(args: argparse.Namespace) -> dict:

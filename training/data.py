@@ -1,7 +1,9 @@
 """Images for training and evaluation: the embedded procedural set, the paper's WEMD crops, users' microscopy files.
 
 Everything returned by `load_split` is *prepared* the paper's way: non-finite values set to 0, blurred by a symmetric
-5 x 5 Gaussian kernel (sigma 2.5 px), then each image linearly mapped to [-1, 1]. NumPy/SciPy only (the host imports it).
+5 x 5 Gaussian kernel (sigma 2.5 px, the target blur: it keeps at most 15 % of the contrast of 2-5 px fringes; `blur=0`
+for none), then each image linearly mapped to [-1, 1]. Users' files are read by the one loader every command shares
+(`model.microscopy_files`). NumPy/SciPy only (the host imports it).
 
     python -m training.data --source procedural          # build the cached default data set and show its statistics
     python -m training.data --source procedural --figure docs/procedural_examples.png   # ... and draw examples
@@ -20,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
-from model.microscopy_files import CROP, DataError, load_microscopy_by_file, tiles  # noqa: F401  (DataError: re-exported)
+from model.microscopy_files import CROP, DataError, crops_by_file  # noqa: F401  (DataError: re-exported)
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / 'data' / 'cache'
@@ -28,9 +30,27 @@ PROCEDURAL_VERSION = 2
 WEMD_SIZE, WEMD_TRAIN = 19_769, 15_815
 SPLITS = ('train', 'test', 'test_unseen', 'all')
 TRAIN_FRACTION = 0.8  # of the source files (or images) of users' data that train
+BLUR_SIZE, BLUR_SIGMA = 5, 2.5  # the paper's target blur: a symmetric 5 x 5 Gaussian kernel, sigma 2.5 px
 
 
-def blur_kernel(size: int = 5, sigma: float = 2.5) -> np.ndarray:
+def target_blur(sigma: float = BLUR_SIGMA) -> dict:
+    """The target blur as it is stated in every report and output's metadata."""
+    if sigma == 0:
+        return {'kernel_px': 0, 'sigma_px': 0.0, 'note': 'no target blur: the generator is asked for the image as scanned'}
+    return {
+        'kernel_px': BLUR_SIZE,
+        'sigma_px': float(sigma),
+        'note': f'targets blurred by a symmetric {BLUR_SIZE} x {BLUR_SIZE} Gaussian, sigma {sigma:g} px'
+        + (
+            " (the paper's; it keeps at most 15 % of the contrast of 2-5 px fringes and inverts 3-4 px ones, "
+            'bench/results/target_blur.md: --target-blur 0 for fine lattices)'
+            if sigma == BLUR_SIGMA
+            else ''
+        ),
+    }
+
+
+def blur_kernel(size: int = BLUR_SIZE, sigma: float = BLUR_SIGMA) -> np.ndarray:
     """The paper's symmetric Gaussian blur kernel, normalised to sum 1."""
     x = np.arange(size) - (size - 1) / 2
     k = np.exp(-(x**2) / (2 * sigma**2))
@@ -38,8 +58,8 @@ def blur_kernel(size: int = 5, sigma: float = 2.5) -> np.ndarray:
     return k2 / k2.sum()
 
 
-def prepare(images: np.ndarray, *, drop_constant: bool = False) -> np.ndarray:
-    """Raw images (N, H, W) or (N, H, W, 1) -> blurred, per-image [-1, 1] float32.
+def prepare(images: np.ndarray, *, drop_constant: bool = False, blur: float = BLUR_SIGMA) -> np.ndarray:
+    """Raw images (N, H, W) or (N, H, W, 1) -> blurred (sigma `blur` px, 0: not blurred), per-image [-1, 1] float32.
 
     An image that is constant after blurring has no contrast to normalise: an error naming it, or, with
     `drop_constant=True` (used for whole data sets), it is dropped with a warning.
@@ -50,7 +70,8 @@ def prepare(images: np.ndarray, *, drop_constant: bool = False) -> np.ndarray:
     if x.ndim != 3 or x.shape[1] != x.shape[2]:
         raise DataError(f'expected images of shape [N, H, W] or [N, H, W, 1] with H == W, got {list(np.shape(images))}')
     x = np.where(np.isfinite(x), x, 0.0)
-    x = ndimage.correlate(x, blur_kernel()[None], mode='nearest')
+    if blur:
+        x = ndimage.correlate(x, blur_kernel(sigma=blur)[None], mode='nearest')
     lo, hi = x.min(axis=(1, 2)), x.max(axis=(1, 2))
     constant = hi - lo <= 1e-12 * np.maximum(1.0, np.abs(hi))
     if constant.any():
@@ -134,6 +155,16 @@ def procedural_scenes(split: str, n_train: int, n_test: int, seed: int) -> list[
 
 
 # ---- the paper's data and users' files ------------------------------------------------------------------------------
+def is_crops_file(path: Path) -> bool:
+    """A .npy of 96 x 96 crops ([N, 96, 96, 1] like the paper's file, or [N, 96, 96]): read memory-mapped, split by crop.
+    Any other .npy (one image, a stack of larger ones) goes through the shared loader like a .tif."""
+    try:
+        shape = np.load(path, mmap_mode='r', allow_pickle=False).shape
+    except Exception:  # noqa: BLE001  (the loader names what is wrong with it)
+        return False
+    return len(shape) in (3, 4) and shape[1:3] == (CROP, CROP) and (len(shape) == 3 or shape[3] == 1)
+
+
 def read_npy_crops(path: Path) -> np.ndarray:
     """A .npy of 96x96 crops, [N, 96, 96, 1] like the paper's `96x96_stem_crops.npy` or [N, 96, 96]: (N, 96, 96),
     memory-mapped."""
@@ -147,8 +178,6 @@ def read_npy_crops(path: Path) -> np.ndarray:
         raise DataError(f'{path} holds {x.dtype} values; expected real numbers (the detector counts of 96x96 crops)')
     if x.ndim == 4 and x.shape[-1] == 1:
         x = x[..., 0]
-    if x.ndim == 2 and min(x.shape) >= CROP:  # one large image, like a .tif: cut into tiles
-        x = np.stack(tiles(np.asarray(x)))
     if x.ndim != 3 or x.shape[1:] != (CROP, CROP):
         raise DataError(f'{path} has shape {list(x.shape)}; expected [N, 96, 96, 1] (or [N, 96, 96]) crops')
     return x
@@ -188,13 +217,29 @@ def npy_split(path: Path, split: str, seed: int) -> np.ndarray:
     return np.asarray(part, np.float32)
 
 
-def microscopy_split(path: Path, split: str, seed: int, downsample: int) -> np.ndarray:
-    """Crops of users' microscopy files, split by file: files shuffled by the seed, about 80 % of them train."""
-    per_file = load_microscopy_by_file(path, downsample)
+def microscopy_split(path: Path, split: str, seed: int, downsample: int, pixel_size=None) -> np.ndarray:
+    """Crops of users' files (the shared loader), split by file: files shuffled by the seed, about 80 % of them train."""
+    per_file = crops_by_file(path, downsample, pixel_size)
     if split == 'all':
         return np.concatenate(per_file)
     groups = np.concatenate([np.full(len(c), i) for i, c in enumerate(per_file)])
     return np.concatenate(per_file)[grouped_split(groups, seed, split)]
+
+
+def load_config_split(cfg, split: str) -> np.ndarray:
+    """`load_split` with a training configuration's data settings (data set, sizes, seed, downsampling, target blur)."""
+    from model.cli import pixel_size
+
+    return load_split(
+        cfg.dataset,
+        split,
+        n_train=cfg.n_train,
+        n_test=cfg.n_test,
+        seed=cfg.data_seed,
+        downsample=cfg.downsample,
+        pixel_size=pixel_size(cfg.pixel_size) if cfg.pixel_size else None,
+        blur=cfg.target_blur,
+    )
 
 
 def load_split(
@@ -205,6 +250,8 @@ def load_split(
     n_test: int = 1000,
     seed: int = 0,
     downsample: int = 1,
+    pixel_size=None,
+    blur: float = BLUR_SIGMA,
 ) -> np.ndarray:
     """Prepared images (N, 96, 96) float32 in [-1, 1] of one split: 'train', 'test', (procedural only) 'test_unseen',
     or (users' data only) 'all', every image of the source, for evaluating trained runs on data they never saw.
@@ -215,12 +262,16 @@ def load_split(
         (held-out lattice kinds, all ABF contrast), for measuring generalisation;
       - a .npy of 96x96 crops: the WEMD file `96x96_stem_crops.npy` (exactly 19,769 crops) keeps the paper's ordered
         split (first 15,815 train, last 3,954 test); a file of any other size is shuffled by `seed` and split 80/20;
-      - microscopy files (a file or a folder of .dm3/.dm4/.emd/.tif/.hspy, see `load_microscopy`): whole files are
-        shuffled by `seed` and about 80 % of them train, so crops of one file never sit on both sides.
+      - other files (a file or a folder of .npy/.npz/.dm3/.dm4/.emd/.tif/.hspy, read by `model.microscopy_files`,
+        binned by `downsample` or resampled to `pixel_size`): whole files are shuffled by `seed` and about 80 % of
+        them train, so crops of one file never sit on both sides.
+    `blur` is the target blur's sigma in px (0: none).
     """
     if split not in SPLITS:
         raise DataError(f'split must be one of {", ".join(map(repr, SPLITS))}, got {split!r}')
     if source == 'procedural':
+        if downsample > 1 or pixel_size:
+            raise DataError("--downsample and --pixel-size resample users' files; the procedural set is made at its size")
         if split == 'all':
             raise DataError(
                 "the 'all' split is for evaluating on users' data; the procedural set has 'train', 'test' and 'test_unseen'"
@@ -232,17 +283,22 @@ def load_split(
             raise DataError(f"{path} does not exist: pass 'procedural', a 96x96_stem_crops.npy file, or microscopy files")
         if split == 'test_unseen':
             raise DataError(f"{source}: the 'test_unseen' split exists only for the procedural source; use 'test'")
-        part = npy_split(path, split, seed) if path.suffix == '.npy' else microscopy_split(path, split, seed, downsample)
+        if path.suffix.lower() == '.npy' and (downsample > 1 or pixel_size) and is_crops_file(path):
+            raise DataError(
+                f'{path} holds 96 x 96 crops: they cannot be binned or resampled; leave out --downsample and --pixel-size'
+            )
+        crops = path.suffix.lower() == '.npy' and is_crops_file(path)
+        part = npy_split(path, split, seed) if crops else microscopy_split(path, split, seed, downsample, pixel_size)
     if len(part) == 0:
         raise DataError(f'{source}: the {split} split is empty; supply more images')
-    images = prepare(part, drop_constant=True)
+    images = prepare(part, drop_constant=True, blur=blur)
     if not np.isfinite(images).all() or len(images) == 0:
         raise DataError(f'{source}: no usable images in the {split} split (all constant or non-finite)')
     return images
 
 
 def main(argv=None) -> int:
-    from host.cli import Parser, integer
+    from model.cli import Parser, add_image_options, add_verbosity, integer, setup_logging
 
     p = Parser(prog='python -m training.data', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument(
@@ -256,7 +312,10 @@ def main(argv=None) -> int:
         '--seed', type=integer(0, 2**32 - 1), default=0, help="procedural: the generator's seed; users' data: the split's"
     )
     p.add_argument('--figure', type=Path, help='procedural: also write a PNG grid of example images per scene type')
+    add_image_options(p)
+    add_verbosity(p)
     args = p.parse_args(argv)
+    setup_logging(args, 'data')
     try:
         if args.figure and args.source != 'procedural':
             raise DataError('--figure shows procedural examples: use it with --source procedural')
@@ -266,7 +325,15 @@ def main(argv=None) -> int:
             save_examples(args.figure, args.seed)
             print(f'wrote {args.figure}')
         for split in SPLITS[:3] if args.source == 'procedural' else SPLITS[:2]:
-            x = load_split(args.source, split, n_train=args.n_train, n_test=args.n_test, seed=args.seed)
+            x = load_split(
+                args.source,
+                split,
+                n_train=args.n_train,
+                n_test=args.n_test,
+                seed=args.seed,
+                downsample=args.downsample,
+                pixel_size=args.pixel_size,
+            )
             print(f'{split}: {len(x)} images {x.shape[1]}x{x.shape[2]}, mean {x.mean():+.3f}, std {x.std():.3f}')
     except DataError as e:
         print(f'error: {e}', file=sys.stderr)

@@ -84,7 +84,7 @@ def scorer(error_net):
 
 
 def main(argv=None) -> int:
-    from host.cli import Parser, integer
+    from model.cli import Parser, integer
     from training import checkpoint
     from training.data import DataError, load_split
 

@@ -11,10 +11,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 
-def paths_and_completions(images, positions, partial_scans, completions, titles=None, path=None) -> bytes:
-    """Rows: target with the scan path over it, the partial scan, the completion. Returns PNG bytes (and writes `path`)."""
+def paths_and_completions(images, positions, partial_scans, completions, titles=None, path=None, error_map=False) -> bytes:
+    """Rows: target with the scan path over it, the partial scan, the completion (and with `error_map`, completion minus
+    target on a diverging scale from -1 to 1). Returns PNG bytes (and writes `path`)."""
     n = len(images)
-    fig, axes = plt.subplots(3, n, figsize=(2.2 * n, 6.6), squeeze=False)
+    rows = 4 if error_map else 3
+    fig, axes = plt.subplots(rows, n, figsize=(2.2 * n, 2.2 * rows), squeeze=False)
     for i in range(n):
         pos = np.asarray(positions[i]).reshape(-1, 2)
         axes[0, i].imshow(images[i], cmap='gray', vmin=-1, vmax=1)
@@ -26,9 +28,11 @@ def paths_and_completions(images, positions, partial_scans, completions, titles=
         axes[1, i].set_facecolor('#1f3b57')  # unscanned pixels
         axes[1, i].imshow(scan, cmap='gray', vmin=-1, vmax=1)
         axes[2, i].imshow(completions[i], cmap='gray', vmin=-1, vmax=1)
+        if error_map:
+            axes[3, i].imshow(np.asarray(completions[i]) - np.asarray(images[i]), cmap='RdBu_r', vmin=-1, vmax=1)
         if titles is not None:
             axes[0, i].set_title(titles[i], fontsize=8)
-    for ax, label in zip(axes[:, 0], ('target + path', 'partial scan', 'completion')):
+    for ax, label in zip(axes[:, 0], ('target + path', 'partial scan', 'completion', 'error')):
         ax.set_ylabel(label)
     for ax in axes.ravel():
         ax.set_xticks([]), ax.set_yticks([])

@@ -5,6 +5,8 @@
     python -m training.train --out runs/small --resume               # continue an interrupted run exactly
     python -m training.train --out runs/gpu --resume --time-budget 300         # five more minutes, then save and stop
     python -m training.train --config my.yaml --gamma 0.9 --actor.units 128    # a preset, a file, then single fields
+    python -m training.train --preset quality --dataset my_images/ --init-from checkpoints/quality --out runs/mine
+                                                                     # fine-tune the shipped model on your own images
 
 A run folder holds checkpoint/ (crash-safe, the last three kept), learning_curve.csv and TensorBoard logs (tb/):
 `tensorboard --logdir runs`. Ctrl-C saves a checkpoint before it stops. Every configuration field is a flag below.
@@ -26,7 +28,7 @@ CURVE = ['iteration', 'phase', 'generator_mse', 'critic_loss', 'actor_loss', 'ov
 
 
 def parser(prog: str = 'python -m training.train', doc: str = __doc__) -> argparse.ArgumentParser:
-    from host.cli import Parser, integer, real
+    from model.cli import Parser, add_verbosity, integer, real
     from training.config import add_config_flags
 
     p = Parser(prog=prog, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -49,6 +51,12 @@ def parser(prog: str = 'python -m training.train', doc: str = __doc__) -> argpar
     )
     p.add_argument('--resume', action='store_true', help='continue the run in --out from its newest checkpoint')
     p.add_argument(
+        '--init-from',
+        metavar='CHECKPOINT',
+        help='fine-tune: start from the networks of this checkpoint (same preset sizes; optimiser state and replay start '
+        'fresh), e.g. checkpoints/quality',
+    )
+    p.add_argument(
         '--stop-after', type=integer(1, 10**9), metavar='N', help='save and stop after N more iterations; --resume continues'
     )
     p.add_argument(
@@ -58,6 +66,7 @@ def parser(prog: str = 'python -m training.train', doc: str = __doc__) -> argpar
         help='save and stop after this much wall-clock time',
     )
     p.add_argument('--no-progress', action='store_true', help='no progress bar')
+    add_verbosity(p)
     add_config_flags(p)
     return p
 
@@ -104,10 +113,53 @@ def preview(trainer, state, images, writer, step) -> None:
     writer.image('scans/paths_and_completions', png, height, width, step)
 
 
+def init_from(state: dict, path: Path) -> tuple[dict, list[str]]:
+    """Fine-tuning: a fresh training state whose networks (generator, actor, critics: those the checkpoint and the run
+    both have) take a trained checkpoint's weights, targets included; optimiser slots, replay and counters stay fresh.
+    Returns (state, the networks taken). Raises CheckpointError when the sizes differ."""
+    import numpy as np
+
+    from training import checkpoint
+
+    def trained(name):
+        return (
+            None
+            if not (checkpoint.verify(path) / f'{name}.keras').is_file()
+            else checkpoint.load_model(path, name).trainable_variables
+        )
+
+    def fitted(fresh, name):
+        weights = [np.asarray(w) for w in trained(name)]
+        if [np.shape(w) for w in weights] != [np.shape(w) for w in fresh]:
+            raise checkpoint.CheckpointError(
+                f'--init-from {path}: its {name} has other layer sizes than this run: pass the --preset it was trained with'
+            )
+        return [w.astype(np.asarray(f).dtype) for w, f in zip(weights, fresh)]
+
+    state, taken = dict(state), []
+    for name, keys, index in (
+        ('generator', ('generator',), None),
+        ('actor', ('actor', 'actor_target'), None),
+        ('critic', ('critics', 'critic_targets'), 0),
+        ('critic2', ('critics', 'critic_targets'), 1),
+    ):
+        if keys[0] not in state or (index is not None and index >= len(state[keys[0]])) or trained(name) is None:
+            continue
+        for key in keys:
+            if index is None:
+                state[key] = fitted(state[key], name)
+            else:
+                state[key] = [*state[key][:index], fitted(state[key][index], name), *state[key][index + 1 :]]
+        taken.append(name)
+    if not taken:
+        raise checkpoint.CheckpointError(f'--init-from {path} holds none of the networks this run trains')
+    return state, taken
+
+
 class Member:
     """One run of a (possibly several-seed) training: its seed, folder, random generator, TensorBoard and learning curve."""
 
-    def __init__(self, trainer, seed: int, out: Path, resume: bool):
+    def __init__(self, trainer, seed: int, out: Path, resume: bool, init: Path | None = None):
         import numpy as np
 
         from training import checkpoint
@@ -119,6 +171,9 @@ class Member:
             self.state, self.rng = checkpoint.restore(trainer.with_config(self.cfg), self.root)
         else:
             self.state, self.rng = trainer.backend.to_numpy(trainer.initial_state(seed)), np.random.default_rng(seed)
+            if init is not None:
+                self.state, taken = init_from(self.state, init)
+                print(f'fine-tuning from {init}: {", ".join(taken)}', file=sys.stderr)
         self.start = int(self.state['step'])
         out.mkdir(parents=True, exist_ok=True)
         self.writer = TensorBoard(out / 'tb')
@@ -150,7 +205,16 @@ class Member:
 
 
 def train(
-    trainer, outs: dict, train_images, preview_images, *, resume: bool, stop_after=None, time_budget=None, progress=True
+    trainer,
+    outs: dict,
+    train_images,
+    preview_images,
+    *,
+    resume: bool,
+    stop_after=None,
+    time_budget=None,
+    progress=True,
+    init: Path | None = None,
 ) -> int:
     """Run (or continue) every phase of `trainer` for each seed -> run folder in `outs`; returns the step reached.
 
@@ -164,7 +228,7 @@ def train(
     from training import checkpoint
 
     cfg = trainer.cfg
-    members = [Member(trainer, seed, out, resume) for seed, out in outs.items()]
+    members = [Member(trainer, seed, out, resume, init) for seed, out in outs.items()]
     starts = {m.start for m in members}
     if len(starts) != 1:
         raise checkpoint.CheckpointError(
@@ -240,7 +304,7 @@ def run(args, fixed_path=None) -> int:
     generator alone, trained on that path (see training.fixed_path). Bad input exits 2 with one line."""
     from training.checkpoint import LATEST, MANIFEST, CheckpointError
     from training.config import ConfigError
-    from training.data import DataError, load_split
+    from training.data import DataError, load_config_split
 
     try:
         first = Path(f'{args.out}-seed{args.seeds[0]}' if args.seeds else args.out) if args.out else None
@@ -265,14 +329,24 @@ def run(args, fixed_path=None) -> int:
                 return fail(f'{out} already holds a checkpoint: pass --resume to continue it, or choose another --out')
             if args.resume and not has_checkpoint:
                 return fail(f'--resume: no checkpoint in {out / "checkpoint"}')
+        init = None
+        if args.init_from:
+            from model.shipped import locate
+            from training.checkpoint import verify
+
+            if args.resume:
+                return fail('--init-from starts a new run from a trained one: leave out --resume')
+            init = verify(locate(args.init_from))
         positions = fixed_path(cfg) if fixed_path else None
-        split = dict(n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.data_seed)
-        train_images = load_split(cfg.dataset, 'train', **split)
-        preview_images = load_split(cfg.dataset, 'test', **split)[:6]
+        train_images = load_config_split(cfg, 'train')
+        preview_images = load_config_split(cfg, 'test')[:6]
         if train_images.shape[1] != cfg.geometry.image_size:
             return fail(
                 f'the data set holds {train_images.shape[1]} px images but geometry.image_size is {cfg.geometry.image_size}: make them equal'
             )
+        from model.cli import quiet_keras
+
+        quiet_keras(args.verbose)  # after read_config: KERAS_BACKEND is set
         from training.crdpg import CRDPG
 
         trainer = CRDPG(cfg, fixed_positions=positions)
@@ -285,6 +359,7 @@ def run(args, fixed_path=None) -> int:
             stop_after=args.stop_after,
             time_budget=args.time_budget,
             progress=not args.no_progress,
+            init=init,
         )
     except (ConfigError, DataError, CheckpointError, ValueError) as e:
         return fail(str(e))
@@ -300,7 +375,11 @@ def run(args, fixed_path=None) -> int:
 
 
 def main(argv=None) -> int:
-    return run(parser().parse_args(argv))
+    from model.cli import setup_logging
+
+    args = parser().parse_args(argv)
+    setup_logging(args, 'train')
+    return run(args)
 
 
 if __name__ == '__main__':

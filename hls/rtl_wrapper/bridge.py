@@ -13,7 +13,7 @@ from hls.simulators import build, run
 
 
 def main(argv=None) -> int:
-    from host.cli import Parser
+    from model.cli import Parser
 
     p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--actor', type=Path, required=True)
