@@ -30,23 +30,17 @@ import numpy as np  # noqa: E402
 BOOTSTRAP = 2000
 
 
-def interval(a, b, rng) -> list[float]:
-    """95 % bootstrap interval of mean(a) / mean(b), images resampled with replacement."""
-    idx = rng.integers(0, len(a), (BOOTSTRAP, len(a)))
-    ratios = a[idx].mean(1) / b[idx].mean(1)
-    return [float(np.quantile(ratios, 0.025)), float(np.quantile(ratios, 0.975))]
-
-
 def evaluate(split: str, run: Path, fixed_runs: dict, n_test: int, rng) -> dict:
     import keras
     from keras import ops
 
     from model import fixed_paths, scan_ops
     from training import checkpoint, imitation
-    from training.data import load_split
     from training.candidates import greedy_scan
+    from training.data import load_split
     from training.error_map import scorer
     from training.evaluate import complete, fixed_path_scans, perfect_views, score
+    from training.stats import bootstrap_ratio
 
     cfg = checkpoint.load_config(run / 'checkpoint')
     g = cfg.geometry
@@ -80,11 +74,11 @@ def evaluate(split: str, run: Path, fixed_runs: dict, n_test: int, rng) -> dict:
         'methods': {k: {m: v for m, v in r.items() if m != 'per_image_mse'} for k, r in rows.items()},
         'best_fixed_own_generator': best_own,
         'greedy_over_best_fixed_own_generator': float(greedy.mean() / own.mean()),
-        'greedy_over_best_fixed_own_generator_interval95': interval(greedy, own, rng),
+        'greedy_over_best_fixed_own_generator_interval95': bootstrap_ratio(greedy, own, rng),
         'greedy_wins_per_image_own_generator': float(np.mean(greedy < own)),
         'best_fixed_same_generator': best_same,
         'greedy_over_best_fixed_same_generator': float(greedy.mean() / same.mean()),
-        'greedy_over_best_fixed_same_generator_interval95': interval(greedy, same, rng),
+        'greedy_over_best_fixed_same_generator_interval95': bootstrap_ratio(greedy, same, rng),
         'greedy_off_image_segments': float(off.mean()),
         'greedy_seconds_per_scan_cpu': seconds / len(images),
     }
