@@ -27,7 +27,6 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-BOOTSTRAP = 2000
 
 
 def evaluate(split: str, run: Path, fixed_runs: dict, n_test: int, rng) -> dict:
