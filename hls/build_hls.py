@@ -4,8 +4,9 @@
 
 Converts the HGQ2 model (backend Vitis, io_parallel), compiles the C simulation with g++ and runs full closed-loop scans
 of test images: the observations and the state come from the integer reference; the C simulation gets the same
-(obs, h, c) every step and its (action, h', c') must equal the reference's integers. Inputs drawn over the whole of each
-format (saturation extremes included) follow the scans. Where `vitis_hls` is on PATH it also
+(obs, h, c) every step and its (action, h', c') must equal the reference's integers. Then whole scans of the sequencer at
+the extremes of the detector word (hls.extremes: saturated, zero, negative full scale, salt and pepper, uniform) and
+inputs drawn over the whole of each format (all-minimum and all-maximum included). Where `vitis_hls` is on PATH it also
 runs C synthesis; otherwise it says so.
 """
 
@@ -58,23 +59,37 @@ def restore_saturation_bounds(hls_model) -> None:
             ProcessFixedPointQuantizerLayer().transform(hls_model, node)
 
 
-def scan_inputs(actor, images: np.ndarray) -> tuple[list[np.ndarray], tuple]:
-    """The cell's float inputs [obs, h, c] (decisions, ...) on full closed-loop reference scans, and the reference's
-    integer outputs (action, h', c') for them."""
-    from hls.scan import reference_scans
-
-    scans = reference_scans(actor, images)
-    c = actor.contract
-    n, t_max = scans['obs'].shape[:2]
-    h_prev = np.concatenate([np.zeros_like(scans['h'][:, :1]), scans['h'][:, :-1]], 1)
-    c_prev = np.concatenate([np.zeros_like(scans['c'][:, :1]), scans['c'][:, :-1]], 1)
+def decision_inputs(actor, obs, h, c, action) -> tuple[list[np.ndarray], tuple]:
+    """Scans' integer records (N, T, ...) -> the cell's float inputs [obs, h, c] per decision (h and c before it: zero
+    at t = 0) and the reference's integer outputs (action, h', c')."""
+    n, t_max = obs.shape[:2]
+    h_prev = np.concatenate([np.zeros_like(h[:, :1]), h[:, :-1]], 1)
+    c_prev = np.concatenate([np.zeros_like(c[:, :1]), c[:, :-1]], 1)
     flat = lambda a: a.reshape(n * t_max, -1)  # noqa: E731
     inputs = [
-        c.input.to_float(flat(scans['obs'])),
+        actor.contract.input.to_float(flat(obs)),
         actor.h_format.to_float(flat(h_prev)),
         actor.c_format.to_float(flat(c_prev)),
     ]
-    return [np.ascontiguousarray(x, np.float32) for x in inputs], (flat(scans['action']), flat(scans['h']), flat(scans['c']))
+    return [np.ascontiguousarray(x, np.float32) for x in inputs], (flat(action), flat(h), flat(c))
+
+
+def scan_inputs(actor, images: np.ndarray) -> tuple[list[np.ndarray], tuple]:
+    """decision_inputs of full closed-loop reference scans of images."""
+    from hls.scan import reference_scans
+
+    s = reference_scans(actor, images)
+    return decision_inputs(actor, s['obs'], s['h'], s['c'], s['action'])
+
+
+def extreme_scan_inputs(actor) -> tuple[list[np.ndarray], tuple]:
+    """decision_inputs of the sequencer's whole scans of hls.extremes' detector images."""
+    from hls.extremes import extreme_scans
+    from hls.sequencer_model import run_scans
+
+    runs = [run_scans(actor, raw[None], cal) for _, raw, cal in extreme_scans(actor.contract.geometry.image_size)]
+    obs, h, c, act = (np.concatenate([r[k] for r in runs]) for k in ('observations', 'h', 'c', 'actions'))
+    return decision_inputs(actor, obs, h, c, act)
 
 
 def random_inputs(actor, n: int, seed: int = 0) -> tuple[list[np.ndarray], tuple]:
@@ -119,25 +134,29 @@ def main(argv=None) -> int:
     import hgq  # noqa: F401
     import keras
 
+    from hls.integer_graph import IntegerGraph
     from hls.reference import ReferenceActor
     from training.data import load_split
 
     model = keras.models.load_model(args.actor / 'model.keras', compile=False)
     actor = ReferenceActor.from_file(args.actor)
     images = load_split('procedural', 'test')[: args.images].astype(np.float32)
-    scan_in, scan_refs = scan_inputs(actor, images)
-    rand_in, rand_refs = random_inputs(actor, args.random)
-    inputs = [np.concatenate(pair) for pair in zip(scan_in, rand_in)]
-    refs = tuple(np.concatenate(pair) for pair in zip(scan_refs, rand_refs))
+    parts = [scan_inputs(actor, images), extreme_scan_inputs(actor), random_inputs(actor, args.random)]
+    inputs = [np.concatenate(xs) for xs in zip(*(p[0] for p in parts))]
+    refs = tuple(np.concatenate(rs) for rs in zip(*(p[1] for p in parts)))
     keras_bad = mismatches(model.predict(inputs, verbose=0), actor, refs)
     hls_model = convert(model, args.out)
     csim_bad = mismatches(hls_model.predict([x.astype(np.float64) for x in inputs]), actor, refs)
     bad = sum(csim_bad.values())
+    counter = IntegerGraph.load(args.actor / 'comb_logic.json')
+    counter(np.concatenate(inputs, 1).astype(np.float64))
     report = {
         'decisions': len(inputs[0]),
-        'scan_decisions': len(scan_in[0]),
+        'scan_decisions': len(parts[0][0][0]),
+        'extreme_scan_decisions': len(parts[1][0][0]),
         'mismatches': csim_bad,
         'keras_mismatches': keras_bad,
+        'wraps': counter.wraps,
         'csynth': None,
     }
     if shutil.which('vitis_hls'):
@@ -149,7 +168,7 @@ def main(argv=None) -> int:
         print('vitis_hls not on PATH: C synthesis skipped (the C simulation needs only g++)')
     (args.out / 'csim.json').write_text(json.dumps(report, indent=2))
     print(json.dumps(report))
-    return 0 if bad == 0 else 1
+    return 0 if bad == 0 and counter.wraps == 0 else 1
 
 
 if __name__ == '__main__':

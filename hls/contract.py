@@ -81,6 +81,12 @@ class FixedPoint:
         u = np.asarray(u, np.int64) & ((1 << self.bits) - 1)
         return np.where(self.signed & (u >= (1 << (self.bits - 1))), u - (1 << self.bits), u)
 
+    def unpack(self, bus: int, n: int) -> np.ndarray:
+        """One bus value holding n words, word 0 in the least significant bits (the RTL's h, c and observation buses) ->
+        the n words."""
+        mask = (1 << self.bits) - 1
+        return self.from_unsigned([int(bus) >> (k * self.bits) & mask for k in range(n)])
+
 
 @dataclass(frozen=True)
 class ActorContract:

@@ -1,7 +1,10 @@
-"""Export a trained quantized cell: calibrate its wrap-around integer bits, trace it with da4ml, write the actor folder.
+"""Export a trained quantized cell: calibrate its integer bits, make it saturate there, trace it with da4ml, write the
+actor folder.
 
 The caller (hls.distill) scans with the cell and passes the observations; this module needs neither TensorFlow's scanner
 nor the data set.
+
+    python -m hls.export --actor hls/actors/default   # an actor exported before saturation: saturate it, trace again
 
 Folder contents (default hls/build/actor_q/):
     contract.json     the fixed-point contract (hls.contract.ActorContract)
@@ -11,6 +14,8 @@ Folder contents (default hls/build/actor_q/):
 
 from __future__ import annotations
 
+import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -61,13 +66,45 @@ def trace(model):
 
 
 def export(model, contract: ActorContract, out: Path, observations: np.ndarray) -> None:
-    """Calibrate the cell's wrap-around integer bits on closed-loop observations (N, T, obs_dim), trace it, write the
-    actor folder."""
+    """Calibrate the cell's integer bits on closed-loop observations (N, T, obs_dim), make every datalane saturate at
+    them (hls.quantized_actor.saturating), trace it, write the actor folder."""
     from hgq.utils import trace_minmax
+
+    from hls.quantized_actor import saturating
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     trace_minmax(model, calibration_inputs(model, contract, observations), batch_size=4096)
+    write_actor(saturating(model), contract, out)
+
+
+def write_actor(model, contract: ActorContract, out: Path) -> None:
+    """model.keras, comb_logic.json (da4ml's trace of the model) and contract.json into out."""
     model.save(out / 'model.keras')
     trace(model).save(out / 'comb_logic.json')
     contract.save(out / 'contract.json')
+
+
+def main(argv=None) -> int:
+    """Re-export an actor folder's cell saturating (its traced integer bits kept): how hls/actors/default was rebuilt."""
+    from host.cli import Parser
+
+    p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--actor', type=Path, required=True, help='actor folder (model.keras, contract.json)')
+    args = p.parse_args(argv)
+    if message := missing_actor_file(args.actor, 'model.keras'):
+        print(f'error: {message}', file=sys.stderr)
+        return 2
+    import hgq  # noqa: F401  (registers the HGQ2 layers)
+    import keras
+
+    from hls.quantized_actor import saturating
+
+    model = keras.models.load_model(args.actor / 'model.keras', compile=False)
+    write_actor(saturating(model), ActorContract.from_json(args.actor / 'contract.json'), args.actor)
+    print(f'wrote {args.actor}: every internal datalane saturates')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -6,6 +6,10 @@ vectorised over a batch. Every buffer value is a fixed-point number held in floa
 below float64's 53-bit mantissa, so the arithmetic is exact and the results equal da4ml's integer for integer
 (tests/test_integer_graph.py runs both over full scans).
 
+It also counts wraps: every element where a quantize (or ReLU) step's result differs from the plain truncation of its
+input, i.e. where the value overflowed its format and wrapped around (`wraps`, summed over all calls; the saturating cores
+exported since issue 22 must keep it at 0 whatever the inputs).
+
 Operation semantics follow `da4ml.types.CombLogic.__call__` (da4ml 0.6): each op writes one buffer slot, `qint` is
 its (min, max, step) interval. Opcodes:
     -1 input   0/1 a +/- b*2**data   2/-2 relu(+/-a)   3/-3 quantize(+/-a) (truncate, wrap)   4 a + constant
@@ -54,6 +58,8 @@ class IntegerGraph:
         self.out_scale = 2.0 ** np.asarray(data[3], np.float64) * np.where(data[4], -1.0, 1.0) * (self.out_idx >= 0)
         self.ops = [(int(o[0]), int(o[1]), int(o[2]), int(o[3]), tuple(o[4])) for o in data[5]]
         self.tables = [self._float_table(t) for t in (data[8] if len(data) > 8 else None) or []]
+        self.wraps = 0
+        """elements that overflowed a quantize or ReLU step and wrapped, over every call so far"""
         if unknown := {op[2] for op in self.ops} - {-1, 0, 1, 2, -2, 3, -3, 4, 5, 6, -6, 7, 8}:
             raise ValueError(f'comb logic uses opcodes {sorted(unknown)} that this interpreter does not implement')
 
@@ -76,9 +82,14 @@ class IntegerGraph:
                 v = buf[id0] + (1 - 2 * opcode) * 2.0**data * buf[id1]
             elif opcode in (2, -2):
                 _, i, f = minimal_kif(lo, hi, step)
-                v = np.floor(np.maximum(0.0, buf[id0] if opcode == 2 else -buf[id0]) * 2.0**f) / 2.0**f % 2.0**i
+                t = np.floor(np.maximum(0.0, buf[id0] if opcode == 2 else -buf[id0]) * 2.0**f) / 2.0**f
+                v = t % 2.0**i
+                self.wraps += int(np.count_nonzero(v != t))
             elif opcode in (3, -3):
-                v = wrap(buf[id0] if opcode == 3 else -buf[id0], *minimal_kif(lo, hi, step))
+                k, i, f = minimal_kif(lo, hi, step)
+                t = np.floor((buf[id0] if opcode == 3 else -buf[id0]) * 2.0**f) / 2.0**f
+                v = wrap(t, k, i, f)
+                self.wraps += int(np.count_nonzero(v != t))
             elif opcode == 4:
                 v = buf[id0] + data * step
             elif opcode == 5:

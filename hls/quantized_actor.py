@@ -14,9 +14,22 @@ hls4ml would otherwise fuse with the head's and lose.
 Fixed formats where values cross the core's boundary (so the wrapper can feed h', c' back bit for bit):
   observation: the contract's input grid (ap_fixed<10,2>), h and h': `h_format`, c and c': `c_format`, action: the
   contract's output grid; all saturating. Everything inside (weights, gate sums, tables) has learned bit widths.
+
+Saturate, never wrap: training keeps HGQ2's WRAP datalanes (their integer bits are what `hgq.utils.trace_minmax` measures
+on calibration inputs); the exported cell is `saturating(model)`, the same weights and bit widths with every datalane
+saturating at those bounds instead. A value beyond them (a saturated detector, an input nobody calibrated for) is clipped
+in Keras, in hls4ml's C++ and in da4ml's graph and Verilog (a compare and a multiplexer per element), where WRAP flipped
+its sign: the gate pre-activations in front of the sigmoid/tanh tables flipped gates. The datalanes saturate
+symmetrically (SAT_SYM, +-(2**i - 2**-f), as the weights and the tables' outputs do): hls4ml 1.3's bit-exact pass keeps a
+SAT_SYM quantizer's declared bounds wherever its input can exceed them, while it narrows a SAT one to its input's bits,
+which moves the bound 2**i - 2**-f and mis-indexes the tables behind it (every output word differed). Only the three
+input quantizers stay WRAP: their inputs are on their grids already (the contract's words), where WRAP and SAT are the
+same function.
 """
 
 from __future__ import annotations
+
+import json
 
 import keras
 from hgq.config import LayerConfigScope, QuantizerConfig, QuantizerConfigScope
@@ -25,6 +38,7 @@ from hgq.layers import QAdd, QDense, QMultiply, Quantizer, QUnaryFunctionLUT
 from hls.contract import ActorContract, FixedPoint
 
 GATES = (('i', 'sigmoid'), ('f', 'sigmoid'), ('g', 'tanh'), ('o', 'sigmoid'))
+INPUT_QUANTIZERS = ('obs_q', 'h_q', 'c_q')
 
 
 def fixed_quantizer(fmt: FixedPoint, name: str, overflow: str = 'SAT') -> Quantizer:
@@ -52,9 +66,10 @@ def build_quantized_actor(
         obs_in = keras.Input((contract.obs_dim,), name='obs')
         h_in = keras.Input((units,), name='h')
         c_in = keras.Input((units,), name='c')
-        obs = fixed_quantizer(contract.input, 'obs_q', 'WRAP')(obs_in)
-        h = fixed_quantizer(h_format, 'h_q', 'WRAP')(h_in)
-        c = fixed_quantizer(c_format, 'c_q', 'WRAP')(c_in)
+        obs, h, c = (
+            fixed_quantizer(fmt, name, 'WRAP')(x)
+            for fmt, name, x in zip((contract.input, h_format, c_format), INPUT_QUANTIZERS, (obs_in, h_in, c_in))
+        )
         act = {}
         for gate, activation in GATES:
             pre = QAdd(name=f'{gate}_pre')(
@@ -77,3 +92,41 @@ def build_quantized_actor(
         h_new = fixed_quantizer(h_format, 'h_out')(QMultiply(name='h_mul')([act['o'], tanh_c]))
         action = fixed_quantizer(contract.output, 'action_q')(QDense(2, name='head', enable_iq=False)(h_new))
     return keras.Model([obs_in, h_in, c_in], [action, h_new, c_new], name='quantized_actor')
+
+
+def _saturate_datalanes(config):
+    """Set every WRAP datalane quantizer config inside a (nested) layer config to SAT_SYM, in place."""
+    if isinstance(config, dict):
+        inner = config.get('config')
+        if config.get('class_name') == 'QuantizerConfig' and inner.get('place') == 'datalane':
+            if inner.get('overflow_mode') == 'WRAP':
+                inner['overflow_mode'] = 'SAT_SYM'
+        for value in config.values():
+            _saturate_datalanes(value)
+    elif isinstance(config, list):
+        for value in config:
+            _saturate_datalanes(value)
+
+
+def saturating(model: keras.Model) -> keras.Model:
+    """The same cell (weights, bit widths, integer bits as traced) with every internal datalane saturating (SAT_SYM)
+    instead of wrapping (see the module docstring). Quantizer variables are copied sublayer by sublayer; WRAP's i_decay_speed,
+    which only tracing uses, has no SAT counterpart."""
+    config = json.loads(json.dumps(model.get_config()))
+    for layer in config['layers']:
+        if layer['name'] not in INPUT_QUANTIZERS:
+            _saturate_datalanes(layer)
+    sat = keras.Model.from_config(config)
+
+    def own(layer):
+        return {v.name: v for v in layer._trainable_variables + layer._non_trainable_variables}
+
+    for layer in model.layers:
+        old, new = list(layer._flatten_layers()), list(sat.get_layer(layer.name)._flatten_layers())
+        if [type(x) for x in old] != [type(x) for x in new]:
+            raise ValueError(f'layer {layer.name}: sublayers differ after the overflow change')
+        for a, b in zip(old, new):
+            source = own(a)
+            for name, var in own(b).items():
+                var.assign(source[name])
+    return sat

@@ -76,12 +76,15 @@ class ReferenceActor:
     def state(self) -> tuple[np.ndarray, np.ndarray]:
         return self.h.copy(), self.c.copy()
 
-    def cell(self, obs_q, h_q, c_q) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """One decision on explicit integers (N, 22), (N, H), (N, H) -> action (N, 2), h' (N, H), c' (N, H)."""
-        x = np.concatenate(
+    def graph_inputs(self, obs_q, h_q, c_q) -> np.ndarray:
+        """Integers (N, 22), (N, H), (N, H) -> the graph's inputs (N, 22 + 2H) on their fixed-point grids."""
+        return np.concatenate(
             [self.contract.input.to_float(obs_q), self.h_format.to_float(h_q), self.c_format.to_float(c_q)], -1
         )
-        y = self.graph(x)
+
+    def cell(self, obs_q, h_q, c_q) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One decision on explicit integers (N, 22), (N, H), (N, H) -> action (N, 2), h' (N, H), c' (N, H)."""
+        y = self.graph(self.graph_inputs(obs_q, h_q, c_q))
         u = self.contract.units
         ints = lambda v, fmt: np.round(v * 2.0**fmt.frac).astype(np.int64)  # noqa: E731 (exact: v is on the grid)
         return ints(y[:, :2], self.contract.output), ints(y[:, 2 : 2 + u], self.h_format), ints(y[:, 2 + u :], self.c_format)

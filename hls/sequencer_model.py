@@ -216,6 +216,7 @@ def run_scans(actor, raw_images, calibration: DetectorCalibration, cfg: Sequence
     raw_images: (N, H, W) raw detector samples (int16 values). Returns integer arrays, for N scans:
         actions (N, T, 2)         the core's outputs, decision by decision
         observations (N, T, 22)   the core's inputs
+        h (N, T, H), c (N, T, H)  the core's recurrent state after each decision
         steps (N, T, 2), starts (N, T + 1, 2), positions (N, T, P, 2)   fixed-point geometry
         pixels (N, T, P, 2), off_image (N, T, P), position_words (N, T * P)   what the scan coil receives
         raw (N, T, P)             the detector's answers
@@ -228,7 +229,8 @@ def run_scans(actor, raw_images, calibration: DetectorCalibration, cfg: Sequence
     n = len(raw_images)
     start = np.full((n, 2), cfg.centre, np.int64)
     obs = np.zeros((n, contract.obs_dim), np.int64)
-    rec = {k: [] for k in ('actions', 'observations', 'steps', 'starts', 'positions', 'pixels', 'off_image', 'raw')}
+    names = ('actions', 'observations', 'h', 'c', 'steps', 'starts', 'positions', 'pixels', 'off_image', 'raw')
+    rec = {k: [] for k in names}
     actor.reset(n)
     for t in range(g.segments):
         action = actor.step(obs, first=t == 0)
@@ -236,7 +238,7 @@ def run_scans(actor, raw_images, calibration: DetectorCalibration, cfg: Sequence
         pos, nxt = segment_positions(start, step, cfg)
         pix, off = pixels(pos, cfg)
         raw = raw_images[np.arange(n)[:, None], pix[..., 0], pix[..., 1]]
-        for key, v in zip(rec, (action, obs, step, start, pos, pix, off, raw)):
+        for key, v in zip(rec, (action, obs, *actor.state, step, start, pos, pix, off, raw)):
             rec[key].append(v)
         obs = np.concatenate([calibration.feature_q(raw), position_features(nxt, cfg, contract)], -1)
         start = nxt

@@ -182,7 +182,7 @@ class ScanHierarchy(DefaultHierarchy):
             raise RuntimeError('call configure(contract, calibration) first')
         if np.shape(raw_image) != self.image.shape:
             raise ValueError(f'expected a raw image of shape {self.image.shape}, got {np.shape(raw_image)}')
-        self.image[:] = np.asarray(raw_image, np.int16)
+        self.image[:] = RAW.quantize(raw_image)  # saturated onto the detector word: a cast to int16 would wrap
         self.image.flush()
         self.dma.sendchannel.transfer(self.image)
         self._wait(self.dma.sendchannel, 'loading the image')

@@ -156,3 +156,17 @@ def test_the_board_program_imports_nothing_from_training_or_keras(tmp_path):
     args = ['--images', str(tmp_path / 'images.npy'), '--server', 'none', '--scans', '2', '--out', str(tmp_path / 'scans')]
     r = subprocess.run([sys.executable, '-c', code, *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and len(list((tmp_path / 'scans' / 'pending').glob('*.npz'))) == 2, r.stderr[-2000:]
+
+
+@needs_quantized_actor
+def test_pynq_driver_saturates_raw_values_outside_the_detector_word(board):
+    """A raw image with values beyond int16 is scanned as the same image clipped to the detector word, not wrapped
+    (40,000 would become -25,536)."""
+    from hls.contract import RAW, unpack_report
+
+    actor = make_actor('pynq', ACTOR_DIR, overlay='actor.bit')
+    n = DEFAULT_GEOMETRY.image_size
+    raw = np.where(np.add.outer(np.arange(n), np.arange(n)) % 2 == 0, 40000, -1_000_000).astype(np.int64)
+    got = unpack_report(actor.overlay.scan.run(raw))['raw']
+    want = unpack_report(actor.overlay.scan.run(np.clip(raw, RAW.qmin, RAW.qmax)))['raw']
+    assert np.array_equal(got, want) and set(np.unique(got)) <= {RAW.qmin, RAW.qmax} and RAW.qmax in got

@@ -76,3 +76,20 @@ def test_host_reference_backend_runs_without_da4ml_or_tensorflow(tmp_path):
     for n, scan_id in enumerate(ids):
         arrays, _ = store.load(scan_id)
         assert np.array_equal(arrays['actions_q'], ref['action'][n])
+
+
+@pytest.mark.parametrize(
+    'mode, wraps, expected', [('WRAP', 4, [[-8, 5], [3, 6], [-7, 7]]), ('SAT', 0, [[-8, 7], [3, 6], [7, -8]])]
+)
+def test_the_wrap_counter_counts_overflows(tmp_path, mode, wraps, expected):
+    """3 x over 4-bit integers: a wrapping quantizer overflows on 4 of 6 elements (and is counted), a saturating one clips
+    them and counts none; both as da4ml computes them."""
+    from da4ml.trace import FixedVariableArrayInput, comb_trace
+
+    x = FixedVariableArrayInput((2,)).quantize(1, 3, 0)
+    logic = comb_trace(x, (x * 3).quantize(1, 3, 0, mode))
+    logic.save(tmp_path / 'g.json')
+    graph = IntegerGraph.load(tmp_path / 'g.json')
+    inputs = np.array([[-8.0, 7.0], [1.0, 2.0], [3.0, -3.0]])
+    assert graph(inputs).tolist() == expected == logic.predict(inputs).tolist()
+    assert graph.wraps == wraps

@@ -30,6 +30,48 @@ def test_reference_equals_hgq2_model_over_full_scans(actor_and_model):
     assert len(np.unique(scans['action'].reshape(-1, 2), axis=0)) > 1  # the actor reacts to what it sees
 
 
+def test_every_internal_datalane_saturates(actor_and_model):
+    """The committed cell: no quantizer but the three input ones (whose inputs are on their grids) may wrap."""
+    from hls.quantized_actor import INPUT_QUANTIZERS
+
+    _, model = actor_and_model
+    modes = {}
+    for layer in model.layers:
+        for sub in layer._flatten_layers():
+            if hasattr(sub, 'overflow_mode') and not getattr(sub, '_is_weight', True):
+                modes.setdefault(layer.name, set()).add(sub.overflow_mode)
+    wrapping = sorted(name for name, m in modes.items() if 'WRAP' in m)
+    assert wrapping == sorted(INPUT_QUANTIZERS)
+    assert len(modes) > 20  # every layer with datalane quantizers was looked at
+
+
+def test_never_wraps_and_equals_the_saturating_keras_cell_at_the_extremes(actor_and_model):
+    """Extreme observations (all max, all min, zero, alternating, uniform over the whole grid) with h and c drawn over
+    their whole formats, and the sequencer's whole scans of saturated, dark, negative full-scale, salt-and-pepper and
+    uniform detector images: the integer graph counts 0 wraps, and the HGQ2 Keras cell (float arithmetic, saturating
+    quantizers: a reference independent of da4ml's graph, which the Verilog is generated from) gives the same integers."""
+    from hls.build_hls import extreme_scan_inputs, mismatches
+    from hls.extremes import extreme_observations
+    from hls.integer_graph import IntegerGraph
+
+    actor, model = actor_and_model
+    c = actor.contract
+    rng = np.random.default_rng(4)
+    obs = extreme_observations(c, 400, seed=4)
+    h = rng.integers(actor.h_format.qmin, actor.h_format.qmax + 1, (len(obs), c.units))
+    cs = rng.integers(actor.c_format.qmin, actor.c_format.qmax + 1, (len(obs), c.units))
+    h[:4], cs[:4] = actor.h_format.qmax, actor.c_format.qmin  # the fixed patterns with the state at its ends
+    refs = actor.cell(obs, h, cs)
+    inputs = [np.float32(f.to_float(q)) for f, q in zip((c.input, actor.h_format, actor.c_format), (obs, h, cs))]
+    scan_in, scan_refs = extreme_scan_inputs(actor)
+    assert mismatches(model.predict(inputs, verbose=0), actor, refs) == {'action': 0, 'h': 0, 'c': 0}
+    assert mismatches(model.predict(scan_in, verbose=0), actor, scan_refs) == {'action': 0, 'h': 0, 'c': 0}
+    graph = IntegerGraph.load(ACTOR / 'comb_logic.json')
+    graph(np.concatenate([np.concatenate(inputs, 1), np.concatenate(scan_in, 1)]).astype(np.float64))
+    assert graph.wraps == 0
+    assert len(np.unique(refs[0], axis=0)) > 10 and len(np.unique(scan_refs[0], axis=0)) > 3  # not constant outputs
+
+
 def test_first_decision_resets_state(actor_and_model):
     actor, _ = actor_and_model
     rng = np.random.default_rng(1)

@@ -1,6 +1,9 @@
 """cocotb testbench of hls/rtl_wrapper/actor_axis.v, the per-decision core (run through test_actor_axis.py).
 
-Every output word is compared with hls.reference.ReferenceActor (integer equality) and the differences are counted.
+Every output word, and after every closed-loop decision the wrapper's h and c registers, are compared with
+hls.reference.ReferenceActor (integer equality) and the differences are counted; every decision's inputs also go through
+the NumPy interpreter of the same graph, which counts the quantize steps that overflowed and wrapped (0 for a saturating
+core).
 Environment variables set by the pytest launcher: ACTOR_DIR (the quantized actor folder), CORE_CYCLES (the core's
 pipeline registers: the latency asserted here), RTL_DECISIONS (decisions in the closed-loop scans), RTL_RESULT (a
 JSON file the scans test writes its numbers to).
@@ -21,6 +24,8 @@ from cocotb.clock import Clock
 from cocotb.triggers import RisingEdge
 from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStreamSource
 
+from hls.extremes import extreme_observations
+from hls.integer_graph import IntegerGraph
 from hls.reference import ReferenceActor
 from model.scan_numpy import ScanEnvironment
 
@@ -41,7 +46,8 @@ class TB:
             bus.log.setLevel(logging.WARNING)  # one INFO line per frame would dominate the run time
         self.cycle = 0
         self.accepted, self.emitted = [], []
-        self.decisions = self.mismatches = 0
+        self.decisions = self.mismatches = self.state_mismatches = 0
+        self.inputs = []  # every closed-loop decision's (obs, h, c) as the graph's inputs, for the wrap count
         cocotb.start_soon(Clock(dut.aclk, PERIOD_NS, unit='ns').start())
         cocotb.start_soon(self._monitor())
 
@@ -88,9 +94,26 @@ class TB:
         return out
 
     async def decide(self, obs_q, first: bool) -> np.ndarray:
-        """One decision through the wrapper, compared with the reference; returns the RTL's output integers."""
+        """One decision through the wrapper, compared with the reference (output and the h, c registers after it);
+        returns the RTL's output integers."""
+        obs_q = np.asarray(obs_q, np.int64)
+        h, c = (np.zeros_like(s) for s in self.ref.state) if first else self.ref.state
+        self.inputs.append(self.ref.graph_inputs(obs_q[None], h[None], c[None]))
         await self.send(obs_q, first)
-        return await self.receive(self.ref.step(np.asarray(obs_q, np.int64), first=first))
+        out = await self.receive(self.ref.step(obs_q, first=first))
+        for name, fmt, want in (('h', self.ref.h_format, self.ref.h), ('c', self.ref.c_format, self.ref.c)):
+            got = fmt.unpack(int(getattr(self.dut, name).value), len(want))
+            if bad := int(np.sum(got != want)):
+                self.state_mismatches += bad
+                self.dut._log.error('decision %d: %d words of %s differ: RTL %s, reference %s', self.decisions, bad,
+                                    name, got, want)  # fmt: skip
+        return out
+
+    def wraps(self) -> int:
+        """Quantize steps that wrapped over every closed-loop decision so far (NumPy interpreter of the graph)."""
+        graph = IntegerGraph.load(Path(os.environ['ACTOR_DIR']) / 'comb_logic.json')
+        graph(np.concatenate(self.inputs))
+        return graph.wraps
 
     async def scan(self, image) -> None:
         """A closed-loop scan: the RTL's directions drive the environment."""
@@ -122,7 +145,8 @@ async def run_test_scans(dut):
     wall = time.perf_counter() - start
     latency = [o - a for a, o in zip(tb.accepted, tb.emitted)]
     result = {
-        'decisions': tb.decisions, 'mismatches': tb.mismatches, 'wall_s': round(wall, 2),
+        'decisions': tb.decisions, 'mismatches': tb.mismatches, 'state_mismatches': tb.state_mismatches,
+        'wraps': tb.wraps(), 'wall_s': round(wall, 2),
         'decisions_per_s': round(tb.decisions / wall, 1), 'latency_cycles': int(max(latency)),
         'cycles_per_decision': round(float(np.mean(np.diff(tb.accepted))), 2), 'clock_mhz': 1000 / PERIOD_NS,
     }  # fmt: skip
@@ -130,6 +154,7 @@ async def run_test_scans(dut):
     if os.environ.get('RTL_RESULT'):
         Path(os.environ['RTL_RESULT']).write_text(json.dumps(result))
     assert tb.mismatches == 0, f'{tb.mismatches} of {tb.decisions} decisions differ from the reference'
+    assert tb.state_mismatches == 0 and result['wraps'] == 0, result
     assert len(tb.accepted) == len(tb.emitted) == tb.decisions == scans * tb.contract.geometry.segments
     assert set(latency) == {tb.core_cycles + 1}, f'latency {set(latency)} cycles, expected {tb.core_cycles + 1}'
 
@@ -166,16 +191,21 @@ async def run_test_queued(dut):
 
 @cocotb.test()
 async def run_test_saturation(dut):
-    """All-max, all-min and alternating extreme input words over a scan-length sequence (open loop)."""
+    """Extreme observations (hls.extremes: all max, all min, zero, alternating, then uniform over the whole input grid),
+    each pattern held for a scan-length sequence of decisions with the state fed back (open loop), so that h and c run
+    to their extremes too: outputs and state equal the reference, and no quantize step wraps."""
     tb = TB(dut)
     await tb.reset()
-    lo, hi = tb.contract.input.qmin, tb.contract.input.qmax
-    n = tb.contract.obs_dim
-    alt = np.where(np.arange(n) % 2 == 0, hi, lo)
-    for p in [np.full(n, hi), np.full(n, lo), alt, alt[::-1]]:
+    patterns = extreme_observations(tb.contract, 6, seed=int(os.environ.get('RTL_SEED', '0')))
+    for p in patterns:
         for t in range(tb.contract.geometry.segments):
             await tb.decide(p, first=t == 0)
+    wraps = tb.wraps()
+    dut._log.info('saturation: %d decisions, %d mismatches, %d state words differ, %d wraps', tb.decisions,
+                  tb.mismatches, tb.state_mismatches, wraps)  # fmt: skip
+    assert tb.decisions == len(patterns) * tb.contract.geometry.segments
     assert tb.mismatches == 0, f'{tb.mismatches} of {tb.decisions} decisions differ from the reference'
+    assert tb.state_mismatches == 0 and wraps == 0, (tb.state_mismatches, wraps)
 
 
 @cocotb.test()
@@ -187,6 +217,7 @@ async def run_test_backpressure(dut):
     for image in test_images(3):
         await tb.scan(image)
     assert tb.mismatches == 0, f'{tb.mismatches} of {tb.decisions} decisions differ from the reference'
+    assert tb.state_mismatches == 0
     assert len(tb.accepted) == len(tb.emitted) == 3 * tb.contract.geometry.segments
 
 
@@ -211,3 +242,4 @@ async def run_test_reset_mid_scan(dut):
     assert dut.m_axis_tvalid.value == 0 and dut.s_axis_tready.value == 1
     await tb.scan(image)
     assert tb.mismatches == 0, f'{tb.mismatches} of {tb.decisions} decisions differ from the reference'
+    assert tb.state_mismatches == 0

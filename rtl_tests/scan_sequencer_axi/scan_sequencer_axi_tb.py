@@ -1,7 +1,10 @@
 """cocotb testbench of hls/rtl_wrapper/scan_sequencer_axi.v, the board's scan IP (run through test_scan_sequencer_axi.py).
 
 Every position word the scan coil receives and every report word the PS receives (raw sample, pixel, and the decision of
-its segment) is compared with hls.sequencer_model.run_scans, integer for integer. Environment variables set by the
+its segment) is compared with hls.sequencer_model.run_scans, integer for integer, and so is every observation word the
+sequencer hands the core and the core's h and c registers after every decision (a 1-LSB error in the calibration shows
+in the first scan, not only once it has moved a path). Every decision's inputs also go through the NumPy interpreter of
+the core's graph, which counts the quantize steps that overflowed and wrapped (0 for a saturating core). Environment variables set by the
 pytest launcher: ACTOR_DIR (the quantized actor folder), SEQ_SCANS (scans in run_test_scans), SEQ_RESULT (a JSON file
 for run_test_scans' counts and cycle measurements).
 """
@@ -21,8 +24,11 @@ from cocotb.clock import Clock
 from cocotb.triggers import RisingEdge
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiStreamBus, AxiStreamSink
 
+from hls.build_hls import decision_inputs
 from hls.contract import CONTROL_ABORT, CONTROL_START, STATUS_BUSY, STATUS_DONE, DetectorCalibration, unpack_report
 from hls.contract import SEQUENCER_REGISTERS as REG
+from hls.extremes import extreme_scans
+from hls.integer_graph import IntegerGraph
 from hls.reference import ReferenceActor
 from hls.sequencer_model import SequencerConfig, run_scans
 from rtl_tests.scan_side import Microscope, count_differences, first_difference
@@ -46,6 +52,22 @@ class TB:
         self.report_stall = report_stall
         self.report = None
         self.scope = Microscope(dut, dut.aclk, dut.scan_aresetn, self.rng, outstanding, dwell, stall)
+        self.obs_words: list[int] = []  # the observation beats the core took
+        self.states: list[tuple[int, int]] = []  # the core's (h, c) registers as each action beat went out
+        self.core_at_reset = (0, 0)  # len(obs_words), len(states) when the scan side was last in reset
+        self.graph = IntegerGraph.load(Path(os.environ['ACTOR_DIR']) / 'comb_logic.json')  # counts wraps
+        cocotb.start_soon(self._core_monitor())
+
+    async def _core_monitor(self):
+        dut = self.dut
+        while True:
+            await RisingEdge(dut.aclk)
+            if dut.scan_aresetn.value == 0:
+                self.core_at_reset = (len(self.obs_words), len(self.states))
+            if dut.obs_tvalid.value == 1 and dut.obs_tready.value == 1:
+                self.obs_words.append(int(dut.obs_tdata.value))
+            if dut.act_tvalid.value == 1 and dut.act_tready.value == 1:
+                self.states.append((int(dut.actor.h.value), int(dut.actor.c.value)))
 
     async def reset(self):
         self.dut.aresetn.value = 0
@@ -71,16 +93,21 @@ class TB:
     async def scan(self, raw_image: np.ndarray, calibration: DetectorCalibration, control: int = CONTROL_START):
         """One whole scan, started by writing `control` to CONTROL. Returns the model's scan and the mismatches counted
         against it: position words and report words that differ (a missing or extra word counts as one), decisions
-        (segments whose report words carry another action than the model's)."""
+        (segments whose report words carry another action than the model's), observation words the core took and h, c
+        words after each decision that differ (a missing decision counts all its words)."""
         expected = run_scans(self.ref, raw_image[None], calibration, self.cfg)
+        inputs, _ = decision_inputs(self.ref, expected['observations'], expected['h'], expected['c'], expected['actions'])
+        self.graph(np.concatenate(inputs, 1).astype(np.float64))
         await self.write('OFFSET', calibration.offset)
         await self.write('GAIN', calibration.gain)
         self.scope.image = raw_image
         first_word = len(self.scope.words)
+        first_obs, first_state = len(self.obs_words), len(self.states)
         await self.write('CONTROL', control)
         frame = await self.report.recv()
         if control & CONTROL_ABORT:  # the words the aborted scan put out until the reset are not this scan's
             first_word = self.scope.words_at_reset
+            first_obs, first_state = self.core_at_reset
         while await self.read('STATUS') & STATUS_BUSY:
             pass
         status = await self.read('STATUS')
@@ -89,16 +116,33 @@ class TB:
         got_rep = np.frombuffer(bytes(frame.tdata), '<u8')
         want_pos, want_rep = expected['position_words'][0], expected['reports'][0]
         g = self.cfg.geometry
+        got_obs, got_states = self.core_words(first_obs, first_state)
         got_actions = unpack_report(got_rep)['action'][:: g.probes_per_segment] if len(got_rep) == g.probes else None
         mismatches = {
             'position_words': count_differences(got_pos, want_pos),
             'report_words': count_differences(got_rep, want_rep),
             'decisions': g.segments if got_actions is None else int(np.any(got_actions != expected['actions'][0], -1).sum()),
+            'observation_words': word_differences(got_obs, expected['observations'][0]),
+            'state_words': word_differences(got_states, np.concatenate([expected['h'][0], expected['c'][0]], -1)),
         }
         if any(mismatches.values()):
             self.dut._log.error('mismatches %s: %s; %s', mismatches, first_difference('position word', got_pos, want_pos),
                                 first_difference('report word', got_rep, want_rep))  # fmt: skip
         return expected, mismatches
+
+    def core_words(self, first_obs: int, first_state: int) -> tuple[np.ndarray, np.ndarray]:
+        """The observation words (decisions, 22) and h, c words (decisions, 2H) the core saw since those indices."""
+        c, u = self.contract, self.contract.units
+        obs = [c.input.unpack(w, c.obs_dim) for w in self.obs_words[first_obs:]]
+        states = [np.concatenate([self.ref.h_format.unpack(h, u), self.ref.c_format.unpack(cc, u)])
+                  for h, cc in self.states[first_state:]]  # fmt: skip
+        return np.reshape(obs, (-1, c.obs_dim)), np.reshape(states, (-1, 2 * u))
+
+
+def word_differences(got: np.ndarray, want: np.ndarray) -> int:
+    """Words that differ between (decisions, words) arrays; a missing or extra decision counts all its words."""
+    n = min(len(got), len(want))
+    return int(np.sum(got[:n] != want[:n])) + abs(len(got) - len(want)) * want.shape[1]
 
 
 def add(total: dict, counts: dict) -> None:
@@ -162,18 +206,20 @@ async def run_test_stalls(dut, seed: int, outstanding: int):
 
 @cocotb.test()
 async def run_test_saturation(dut):
-    """Raw samples at the 16-bit extremes and a calibration that saturates the features: the model still agrees."""
+    """Whole scans at the extremes of the detector word (hls.extremes: saturated, zero, negative full scale, salt and
+    pepper, uniform over the whole word, also at 4x over-gain) and with a calibration at its own extremes (full gain,
+    offset +full scale): every word, observation and state equal the model, and no quantize step of the core wraps."""
     tb = TB(dut, seed=7)
     await tb.reset()
     n = tb.cfg.geometry.image_size
-    rng = np.random.default_rng(7)
-    for raw, cal in [
-        (np.full((n, n), -32768), DetectorCalibration(offset=32767, gain=(1 << 24) - 1)),
-        (rng.choice([-32768, 32767], (n, n)), DetectorCalibration(offset=0, gain=1 << 12)),
-        (rng.integers(-32768, 32768, (n, n)), DetectorCalibration(offset=-5, gain=1 << 8)),
-    ]:
-        _, mismatches = await tb.scan(raw, cal)
-        assert not any(mismatches.values()), mismatches
+    scans = [(raw, cal) for _, raw, cal in extreme_scans(n, seed=7)]
+    scans.append((np.full((n, n), -32768), DetectorCalibration(offset=32767, gain=(1 << 24) - 1)))
+    mismatches = {}
+    for raw, cal in scans:
+        add(mismatches, (await tb.scan(raw, cal))[1])
+    dut._log.info('saturation: %d scans, mismatches %s, %d wraps', len(scans), mismatches, tb.graph.wraps)
+    assert not any(mismatches.values()), mismatches
+    assert tb.graph.wraps == 0, f'{tb.graph.wraps} quantize steps wrapped'
 
 
 @cocotb.test()
@@ -234,23 +280,33 @@ async def cycles_low(clock, signal) -> int:
 
 @cocotb.test()
 async def run_test_scans(dut):
-    """SEQ_SCANS back-to-back scans of held-out images (one beam, fixed dwell, no stalls): every word compared, and the
-    cycle counts measured here and by the sequencer's own counters."""
+    """SEQ_SCANS back-to-back scans (one beam, fixed dwell, no stalls) of held-out images, every tenth of them one of
+    hls.extremes' detector images instead: every word compared, wraps counted, and the cycle counts measured here and by
+    the sequencer's own counters."""
     dwell = int(os.environ.get('SEQ_DWELL', '0'))
     tb = TB(dut, seed=11, dwell=(dwell, dwell))
     await tb.reset()
     scans = int(os.environ.get('SEQ_SCANS', '4'))
     g = tb.cfg.geometry
     images = test_images(scans)
-    cal = DetectorCalibration()
-    compared = {'scans': 0, 'decisions': 0, 'position_words': 0, 'report_words': 0}
-    mismatches = {'decisions': 0, 'position_words': 0, 'report_words': 0}
+    extremes = extreme_scans(g.image_size, seed=11)
+    compared = {'scans': 0, 'extreme_scans': 0, 'decisions': 0, 'position_words': 0, 'report_words': 0,
+                'observation_words': 0, 'state_words': 0}  # fmt: skip
+    mismatches = {'decisions': 0, 'position_words': 0, 'report_words': 0, 'observation_words': 0, 'state_words': 0}
     counters = {'scan_cycles': [], 'dead_cycles': [], 'decision_cycles': [], 'probe_idle_cycles': [], 'probe_idle_total': []}
     start = time.perf_counter()
-    for image in images:
-        expected, counts = await tb.scan(cal.raw(image), cal)
+    for k, image in enumerate(images):
+        if k % 10 == 9:
+            _, raw, cal = extremes[(k // 10) % len(extremes)]
+            compared['extreme_scans'] += 1
+        else:
+            cal = DetectorCalibration()
+            raw = cal.raw(image)
+        expected, counts = await tb.scan(raw, cal)
         add(mismatches, counts)
         compared['scans'] += 1
+        compared['observation_words'] += expected['observations'][0].size
+        compared['state_words'] += expected['h'][0].size + expected['c'][0].size
         compared['decisions'] += expected['actions'].shape[1]
         compared['position_words'] += expected['position_words'].shape[1]
         compared['report_words'] += expected['reports'].shape[1]
@@ -260,7 +316,7 @@ async def run_test_scans(dut):
     dead = dead_times(tb.scope, 0, scans, g.segments, g.probes_per_segment)
     idle = probe_idle_times(tb.scope, scans, g.segments, g.probes_per_segment)
     result = {
-        'compared': compared, 'mismatches': mismatches, 'dwell_cycles': dwell, 'wall_s': round(wall, 2),
+        'compared': compared, 'mismatches': mismatches, 'wraps': tb.graph.wraps, 'dwell_cycles': dwell, 'wall_s': round(wall, 2),
         'scan_cycles': {'min': min(counters['scan_cycles']), 'max': max(counters['scan_cycles'])},
         'dead_time_cycles': {'max': max(dead), 'mean': round(float(np.mean(dead)), 3)},
         'decision_cycles': {'max': max(counters['decision_cycles']), 'min': min(counters['decision_cycles'])},
@@ -273,6 +329,7 @@ async def run_test_scans(dut):
     if os.environ.get('SEQ_RESULT'):
         Path(os.environ['SEQ_RESULT']).write_text(json.dumps(result))
     assert not any(mismatches.values()), mismatches
+    assert tb.graph.wraps == 0, f'{tb.graph.wraps} quantize steps wrapped'
     assert max(dead) == max(counters['dead_cycles']), f'dead time: testbench {max(dead)}, sequencer {counters}'
     per_scan = [sum(idle[k : k + g.segments]) for k in range(0, len(idle), g.segments)]
     assert counters['probe_idle_total'] == per_scan, f'probe idle per scan: testbench {per_scan}, sequencer {counters}'
