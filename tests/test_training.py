@@ -231,6 +231,32 @@ def test_a_save_that_dies_half_way_leaves_the_previous_checkpoint(tmp_path, monk
     assert int(restored['step']) == 1
 
 
+def test_a_manifest_must_list_the_files_a_checkpoint_holds_and_a_bad_state_falls_back(tmp_path):
+    """A manifest `{}` beside a damaged state.npz verified (and np.load then raised BadZipFile): now the manifest must
+    list every checkpoint file of its folder, and restore falls back to the older checkpoint."""
+    trainer = CRDPG(tiny())
+    state, rng = trainer.backend.to_numpy(trainer.initial_state()), np.random.default_rng(0)
+    root = tmp_path / 'ckpt'
+    for step in (3, 4):
+        checkpoint.save(trainer, {**state, 'step': np.int32(step)}, rng, root)
+    newest = checkpoint.resolve(root)
+    (newest / 'manifest.json').write_text('{}')
+    (newest / 'state.npz').write_bytes(b'PK\x03\x04 not a zip')
+    with pytest.raises(checkpoint.CheckpointError, match='does not list .*state.npz'):
+        checkpoint.verify(newest)
+    restored, _ = checkpoint.restore(trainer, root)
+    assert int(restored['step']) == 3
+    (root / 'step-00000003' / 'manifest.json').write_text('{}')
+    for folder in root.glob('step-*'):
+        for name in folder.iterdir():
+            if name.name != 'manifest.json':
+                name.unlink()
+    with pytest.raises(checkpoint.CheckpointError, match='lists no file'):
+        checkpoint.verify(root / 'step-00000003')
+    r = cli('-m', 'training.checkpoint', 'verify', str(newest))
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and 'Traceback' not in r.stderr, r.stderr
+
+
 def test_blind_actor_learns_one_path_for_every_image():
     from training.crdpg import learned_path
     from training.evaluate import actor_scans
@@ -329,6 +355,10 @@ def test_config_is_typed_and_range_checked_from_files_and_flags(tmp_path):
     (tmp_path / 'list.yaml').write_text('- 1\n- 2\n')
     with pytest.raises(ConfigError, match='mapping'):
         load_config('small', tmp_path / 'list.yaml')
+    (tmp_path / 'broken.yaml').write_text('actor_lr: [1e-3\ngamma: 0.9\n')  # a YAML syntax error: one line, not seven
+    with pytest.raises(ConfigError, match='is not valid YAML') as error:
+        load_config('small', tmp_path / 'broken.yaml')
+    assert '\n' not in str(error.value)
 
 
 def test_train_cli_runs_resumes_and_refuses_bad_input_with_one_line(tmp_path):
@@ -351,6 +381,9 @@ def test_train_cli_runs_resumes_and_refuses_bad_input_with_one_line(tmp_path):
     fallback = cli('-m', 'training.train', '--out', str(out), '--resume', '--no-progress', '--stop-after', '1')
     assert fallback.returncode == 0, fallback.stderr[-3000:]  # the newest checkpoint that verifies is taken, and named
     assert f'skipped a damaged checkpoint (checkpoint file {damaged / "actor.keras"} is corrupt' in fallback.stderr
+    (out / 'checkpoint' / checkpoint.LATEST).unlink()  # as a kill between a first checkpoint's rename and `latest`
+    unpointed = cli('-m', 'training.train', '--out', str(out), '--resume', '--no-progress', '--stop-after', '1')
+    assert unpointed.returncode == 0 and 'latest is missing; resuming from' in unpointed.stderr, unpointed.stderr[-3000:]
     for folder in (out / 'checkpoint').glob('step-*'):
         (folder / 'actor.keras').write_bytes(b'garbage')
     for args, message in (
