@@ -47,7 +47,8 @@ class Link:
         self.plain = False  # NULL mechanism: the frames' MORE flags are readable (under CURVE they are encrypted)
         self.message = [0, 0]  # frames and bytes of the message being received (NULL only)
         self.body_left = 0  # bytes of the current frame's body still to relay
-        self.unread: collections.deque[int] = collections.deque()  # wire sizes of data frames the service has not read
+        self.unread: collections.deque[tuple[int, float]] = collections.deque()  # data frames the service has not
+        # read yet: (wire size, when it arrived)
         self.held = 0  # their sum
         self.since = time.monotonic()  # the last time the service read from this connection (or it started holding)
 
@@ -78,7 +79,8 @@ class Gate(threading.Thread):
         self.selector = selectors.DefaultSelector()
         self.wake_r, self.wake_w = socket.socketpair()
         self.wake_r.setblocking(False)
-        self.reports: collections.deque[tuple[str, int]] = collections.deque()
+        self.lock = threading.Lock()  # the links are shared with the service's thread (`consumed`)
+        self.to_pump: set[str] = set()  # links whose window the service opened
         self.links: dict[str, Link] = {}
         self.opened = self.refused = self.cut = 0
         self.running = True
@@ -90,20 +92,31 @@ class Gate(threading.Thread):
         return self.window_bytes + 2 * CHUNK + 3 * CHUNK + self.reply_buffer + CHUNK
 
     # ---- called from the service's thread --------------------------------------------------------------------------
-    def consumed(self, fd: int, frames: int) -> None:
-        """The service read a message of `frames` frames from the connection whose service-side socket is `fd`."""
+    def consumed(self, fd: int, frames: int) -> float | None:
+        """The service read a message of `frames` frames from the connection whose service-side socket is `fd`:
+        opens that connection's window again; returns when the message's first frame reached the gate (monotonic
+        seconds; None if unknown), so that the service measures how long the client has waited."""
         try:
             peer = socket.socket(fileno=fd)
         except OSError:
-            return
+            return None
         try:
             name = peer.getpeername()
         except OSError:
-            return
+            return None
         finally:
             peer.detach()  # the socket is libzmq's: never close it
-        self.reports.append((name.decode() if isinstance(name, bytes) else name, frames))
+        name = name.decode() if isinstance(name, bytes) else name
+        with self.lock:
+            link = self.links.get(name)
+            if link is None:
+                return None
+            read = [link.unread.popleft() for _ in range(min(frames, len(link.unread)))]
+            link.held -= sum(size for size, _ in read)
+            link.since = time.monotonic()
+            self.to_pump.add(name)
         self.wake_w.send(b'\0')
+        return read[0][1] if read else None
 
     def close(self) -> None:
         self.running = False
@@ -127,38 +140,41 @@ class Gate(threading.Thread):
         self.selector.register(self.listener, selectors.EVENT_READ, None)
         self.selector.register(self.wake_r, selectors.EVENT_READ, None)
         while self.running:
-            for key, events in self.selector.select(timeout=1.0):
-                if key.fileobj is self.listener:
-                    self._accept()
-                elif key.fileobj is self.wake_r:
-                    while True:
-                        try:
-                            if not self.wake_r.recv(4096):
-                                break
-                        except BlockingIOError:
+            ready = self.selector.select(timeout=1.0)
+            with self.lock:
+                self._handle(ready)
+
+    def _handle(self, ready) -> None:
+        """One round of the relay (holding the lock): the sockets that are ready, the windows the service opened, the
+        connections that stalled."""
+        for key, events in ready:
+            if key.fileobj is self.listener:
+                self._accept()
+            elif key.fileobj is self.wake_r:
+                while True:
+                    try:
+                        if not self.wake_r.recv(4096):
                             break
-                else:
-                    link, side = key.data
-                    if link.name in self.links:
-                        self._serve(link, side, events)
-            while self.reports:
-                name, frames = self.reports.popleft()
-                link = self.links.get(name)
-                if link is not None:
-                    for _ in range(min(frames, len(link.unread))):
-                        link.held -= link.unread.popleft()
-                    link.since = time.monotonic()
-                    self._serve(link, 'client', 0)  # the window opened: admit what waits
-            now = time.monotonic()
-            for link in list(self.links.values()):
-                if link.unread and now - link.since > self.stall_s:
-                    self.cut += 1
-                    self.log(
-                        f'closed the connection of {link.peer}: {len(link.unread)} frames ({link.held} bytes) unread for '
-                        f'{self.stall_s:g} s (a message larger than {self.window_bytes} bytes or '
-                        f'{self.window_frames} frames, or one whose last frame never came)'
-                    )
-                    self._drop(link)
+                    except BlockingIOError:
+                        break
+            else:
+                link, side = key.data
+                if link.name in self.links:
+                    self._serve(link, side, events)
+        for name in self.to_pump:
+            if name in self.links:
+                self._serve(self.links[name], 'client', 0)  # the window opened: admit what waits
+        self.to_pump.clear()
+        now = time.monotonic()
+        for link in list(self.links.values()):
+            if link.unread and now - link.since > self.stall_s:
+                self.cut += 1
+                self.log(
+                    f'closed the connection of {link.peer}: {len(link.unread)} frames ({link.held} bytes) unread for '
+                    f'{self.stall_s:g} s (a message larger than {self.window_bytes} bytes or '
+                    f'{self.window_frames} frames, or one whose last frame never came)'
+                )
+                self._drop(link)
 
     def _accept(self) -> None:
         try:
@@ -286,7 +302,7 @@ class Gate(threading.Thread):
                 link.message = message if flags & MORE else [0, 0]
                 if not link.unread:
                     link.since = time.monotonic()
-                link.unread.append(head + size)
+                link.unread.append((head + size, time.monotonic()))
                 link.held += head + size
             link.body_left = size
             self._relay(link, head)

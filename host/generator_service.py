@@ -76,6 +76,7 @@ class CompletionService:
         self.max_bytes = schema.max_message_bytes(image_size)
         self.queue: collections.deque = collections.deque()  # (envelope, scan_id, partial, deadline or None)
         self.seconds_per_scan = 0.0  # running mean of a completion's cost, for the busy estimate
+        self.arrived = 0.0  # when the message read last reached the gate (monotonic seconds)
         self.served = self.errors = self.batches = self.expired = self.busy = 0
         self.srcfd = zmq.SRCFD  # a message's source socket: the gate's connection it came through
         self.context = zmq.Context()
@@ -127,7 +128,7 @@ class CompletionService:
                 body.append(frame.bytes)
             else:
                 body = []  # over the limits: drop what was kept, count the rest without keeping it
-        self.gate.consumed(source, frames + delimiter)
+        self.arrived = self.gate.consumed(source, frames + delimiter) or time.monotonic()
         if frames > schema.MAX_FRAMES or size > self.max_bytes:
             self.errors += 1
             _log(f'refused a message of {frames} frames, {size} bytes')
@@ -146,8 +147,10 @@ class CompletionService:
             request = None if frames is None else self._validate(envelope, frames)
             if request is not None:
                 envelope, scan_id, partial, deadline = request
-                wait = (len(self.queue) // self.max_batch + 1) * self.seconds_per_scan * self.max_batch
-                if deadline is not None and time.monotonic() + wait > deadline:
+                now, wait = time.monotonic(), (len(self.queue) + 1) * self.seconds_per_scan  # the scans ahead, and it
+                if deadline is not None and deadline < now:
+                    self.expired += 1  # its client has stopped waiting already
+                elif self.queue and deadline is not None and now + wait > deadline:
                     self.busy += 1
                     self._reply(envelope, schema.error(scan_id, f'busy: {len(self.queue)} scans queued', False, wait))
                 else:
@@ -170,7 +173,7 @@ class CompletionService:
             self._reply(envelope, schema.pong(self.image_size))
             return None
         timeout = header.get('timeout_ms')
-        deadline = time.monotonic() + timeout / 1000 if timeout else None
+        deadline = self.arrived + timeout / 1000 if timeout else None  # from when it reached the gate
         return envelope, header['scan_id'], partial, deadline
 
     def _next_batch(self) -> list:

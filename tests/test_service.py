@@ -407,7 +407,7 @@ def test_requests_nobody_waits_for_are_not_computed():
     log = service_log(proc)
     served = int(re.search(r'served (\d+) completions', log).group(1))
     expired = int(re.search(r'(\d+) dropped unanswered', log).group(1))
-    assert served == answered < 40 and served + busy + expired == 40, log[-2000:]
+    assert served == answered < 40 and expired > 0 and served + busy + expired == 40, log[-2000:]
 
 
 def test_a_malformed_board_key_stops_the_service_at_start_naming_the_file(tmp_path):
