@@ -5,11 +5,14 @@
     python -m host.generator_service --bind 0.0.0.0 --keys keys/service --checkpoint checkpoints/quality
     python -m host.generator_service --completer interpolate                    # classical baseline, no TensorFlow
 
-ZeroMQ ROUTER socket, message schema in `host.schema`. Requests arriving together are batched (up to --max-batch,
-waiting at most --batch-wait-ms after the first) and completed in one generator call. Nothing a client sends stops
-the service: ZeroMQ drops frames larger than a valid request's payload, messages with too many frames or bytes are
-refused before parsing, a malformed, non-finite or absurd request gets an error reply, a batch that fails is
-completed scan by scan so that a bad scan fails only itself. Beyond loopback the service requires CURVE keys
+Clients connect to a gate (`host.gate`) that relays them to a ZeroMQ ROUTER socket and bounds what each connection can
+make the service hold (--max-connections, --message-timeout); message schema in `host.schema`. Requests arriving
+together are batched (up to --max-batch, waiting at most --batch-wait-ms after the first) and completed in one
+generator call; requests whose clients have stopped waiting are dropped, and under overload a request that cannot be
+completed in time is answered "busy". Nothing a client sends stops the service: frames larger than a valid request's
+payload close the connection, messages with too many frames or bytes are refused before parsing, a malformed,
+non-finite or absurd request gets an error reply, a batch that fails is completed scan by scan so that a bad scan fails
+only itself. Beyond loopback the service requires CURVE keys
 (`host.keys`): only boards whose public keys it holds can connect. Networking and validation import no TensorFlow;
 only `--completer generator` loads it (lazily, through training.checkpoint).
 """
@@ -76,7 +79,6 @@ class CompletionService:
         self.max_bytes = schema.max_message_bytes(image_size)
         self.queue: collections.deque = collections.deque()  # (envelope, scan_id, partial, deadline or None)
         self.seconds_per_scan = 0.0  # running mean of a completion's cost, for the busy estimate
-        self.arrived = 0.0  # when the message read last reached the gate (monotonic seconds)
         self.served = self.errors = self.batches = self.expired = self.busy = 0
         self.srcfd = zmq.SRCFD  # a message's source socket: the gate's connection it came through
         self.context = zmq.Context()
@@ -108,9 +110,10 @@ class CompletionService:
         self.socket.send_multipart(envelope + frames)
 
     def _receive(self, timeout_ms: int):
-        """One message as (envelope, frames), or None after timeout_ms. Frames and bytes are counted as each frame is
-        read (ZeroMQ's RCVMORE): past the limits, the rest of the message is read and dropped frame by frame, never
-        kept, and the message is answered with an error before any parsing. The gate is told what was read."""
+        """One message as (envelope, frames, when it reached the gate), or None after timeout_ms. Frames and bytes are
+        counted as each frame is read (ZeroMQ's RCVMORE): past the limits, the rest of the message is read and dropped
+        frame by frame, never kept, and the message is answered with an error before any parsing (frames None). The
+        gate is told what was read."""
         if not self.socket.poll(timeout_ms):
             return None
         identity = self.socket.recv(copy=False)  # a ROUTER socket prefixes every message with the client's identity
@@ -128,23 +131,23 @@ class CompletionService:
                 body.append(frame.bytes)
             else:
                 body = []  # over the limits: drop what was kept, count the rest without keeping it
-        self.arrived = self.gate.consumed(source, frames + delimiter) or time.monotonic()
+        arrived = self.gate.consumed(source, frames + delimiter) or time.monotonic()
         if frames > schema.MAX_FRAMES or size > self.max_bytes:
             self.errors += 1
             _log(f'refused a message of {frames} frames, {size} bytes')
             limits = f'at most {schema.MAX_FRAMES} frames and {self.max_bytes} bytes'
             self._reply(envelope, schema.error(None, f'message of {frames} frames, {size} bytes: {limits}', True))
             release_freed_memory()
-            return envelope, None
-        return envelope, body
+            return envelope, None, arrived
+        return envelope, body, arrived
 
     def _read_waiting(self, timeout_ms: int) -> None:
         """Read every message waiting (the first within timeout_ms): answer pings and bad requests, queue the others,
         and answer "busy" to a request that cannot be completed before its client stops waiting."""
         message = self._receive(timeout_ms)
         while message is not None:
-            envelope, frames = message
-            request = None if frames is None else self._validate(envelope, frames)
+            envelope, frames, arrived = message
+            request = None if frames is None else self._validate(envelope, frames, arrived)
             if request is not None:
                 envelope, scan_id, partial, deadline = request
                 now, wait = time.monotonic(), (len(self.queue) + 1) * self.seconds_per_scan  # the scans ahead, and it
@@ -157,8 +160,9 @@ class CompletionService:
                     self.queue.append(request)
             message = self._receive(0)
 
-    def _validate(self, envelope: list[bytes], frames: list[bytes]):
-        """(envelope, scan_id, partial, deadline) of a valid request; a ping is answered, anything else gets an error."""
+    def _validate(self, envelope: list[bytes], frames: list[bytes], arrived: float):
+        """(envelope, scan_id, partial, deadline) of a valid request (its deadline: `timeout_ms` after it `arrived`);
+        a ping is answered, anything else gets an error."""
         try:
             kind, header, partial = schema.parse_request(frames, self.image_size)
         except Exception as e:  # a SchemaError, or a bug that one message must not turn into a stopped service
@@ -173,7 +177,7 @@ class CompletionService:
             self._reply(envelope, schema.pong(self.image_size))
             return None
         timeout = header.get('timeout_ms')
-        deadline = self.arrived + timeout / 1000 if timeout else None  # from when it reached the gate
+        deadline = arrived + timeout / 1000 if timeout else None
         return envelope, header['scan_id'], partial, deadline
 
     def _next_batch(self) -> list:
