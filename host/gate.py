@@ -71,7 +71,8 @@ class Gate(threading.Thread):
         super().__init__(name='completion-gate', daemon=True)
         self.window_bytes, self.window_frames, self.max_frame = window_bytes, window_frames, max_frame
         self.max_connections, self.stall_s, self.reply_buffer, self.log = max_connections, stall_s, reply_buffer, log
-        self.listener = socket.create_server((host, port), family=socket.AF_INET6 if ':' in host else socket.AF_INET)
+        address = ('' if host == '*' else host, port)  # '*': every interface, as ZeroMQ spells it
+        self.listener = socket.create_server(address, family=socket.AF_INET6 if ':' in host else socket.AF_INET)
         self.listener.setblocking(False)
         self.folder = tempfile.mkdtemp(prefix='stem-gate-')  # mode 0700: only this user reaches the service behind it
         self.inner_path = os.path.join(self.folder, 'service')
