@@ -241,10 +241,17 @@ class Gate(threading.Thread):
             self._drop(link)
 
     def _pump(self, link: Link) -> None:
-        """Admit what fits the window, and arm each socket for what it has to do next (nothing: not watched)."""
+        """Admit what fits the window, pass on what each side can take now, and arm each socket for what it has to do
+        next (nothing: not watched)."""
         self._admit(link)
         if link.name not in self.links:
             return
+        for target, buffer in ((link.inner, link.to_inner), (link.client, link.to_client)):
+            if buffer:
+                try:
+                    del buffer[: target.send(buffer)]
+                except BlockingIOError:
+                    pass
         room = len(link.to_client) < self.reply_buffer  # a client that reads no replies is not read either
         self._watch(link, link.client, room and len(link.incoming) < CHUNK, bool(link.to_client), 'client')
         self._watch(link, link.inner, room, bool(link.to_inner), 'inner')
