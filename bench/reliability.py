@@ -774,8 +774,8 @@ def markdown(result: dict) -> str:
         f'start), loopback, `{result["command"]}`.',
         '',
         f'Fuzz: {z["messages"]} messages in {z["seconds"]} s ({kinds}): {z["completions"]} completions, '
-        f'{z["errors"]} error replies, {z["pongs"]} pongs (mutated into a ping), {z["dropped"]} dropped by ZeroMQ '
-        f'(a frame over the limit); {z["crashes"]} crashes, {z["unanswered"]} unanswered, {z["wrong"]} replies of '
+        f'{z["errors"]} error replies, {z["pongs"]} pongs (mutated into a ping), {z["dropped"]} closed unanswered '
+        f'by the gate (a frame over the limit, or a message that can never fit what a connection may hold); {z["crashes"]} crashes, {z["unanswered"]} unanswered, {z["wrong"]} replies of '
         'the wrong kind.',
         '',
         'Fault run: a scan is stored once its file is renamed into pending/; a half-written file is a scan whose write a '

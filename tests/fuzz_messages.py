@@ -1,8 +1,8 @@
 """Messages a hostile or careless client sends the completion service, and a run of them against a live service.
 
 `message(rng, kind)` -> (frames, expect): expect 'completion' (a valid request), 'reply' (an error or a completion,
-whichever the mutation left), 'error', or 'dropped' (a frame over ZeroMQ's limit: the client is disconnected and
-nothing reaches Python). `fuzz(address, service, n, seed)` sends n of them one at a time and counts what came back;
+whichever the mutation left), 'error', or 'dropped' (a frame over the per-frame limit, or a message larger than
+what a connection may hold: the service's gate closes the connection and nothing reaches the service). `fuzz(address, service, n, seed)` sends n of them one at a time and counts what came back;
 the CI test sends a few hundred, bench/reliability.py sends at least 10,000.
 """
 
