@@ -28,7 +28,6 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 
-
 def evaluate(split: str, run: Path, fixed_runs: dict, n_test: int, rng) -> dict:
     import keras
     from keras import ops

@@ -19,8 +19,9 @@ class ServiceUnavailable(RuntimeError):
 
 
 class CompletionClient:
-    """`complete(scan_id, partial (H, W, 2)) -> image (H, W)`; raises ServiceUnavailable, schema.ServiceError, or
-    schema.SchemaError for a reply that is not a finite float32 (H, W) completion of that scan.
+    """`complete(scan_id, partial (H, W, 2)) -> image (H, W)`; raises ServiceUnavailable, schema.ServiceError (`busy`:
+    resend later), or schema.SchemaError for a reply that is not a finite float32 (H, W) completion of that scan.
+    `limits()`: what the service completes (its image size), from its answer to a ping, kept until a failure.
 
     After a timeout the socket is closed and reopened (ZeroMQ "lazy pirate"), so a reply to an abandoned request can
     never be mistaken for a later one; replies for other scan ids are discarded as well. With `keys` (a board's key
@@ -35,6 +36,7 @@ class CompletionClient:
         self.keys = None if keys is None else ClientKeys(keys)
         self.context = zmq.Context.instance()
         self.socket = None
+        self._limits = None
         try:
             self._connect()
         except zmq.ZMQError as e:
@@ -60,6 +62,7 @@ class CompletionClient:
         if self.socket is not None:
             self.socket.close(0)
             self.socket = None
+        self._limits = None  # the service may come back with another configuration
 
     def _call(self, frames: list[bytes], scan_id: str | None, shape: tuple[int, int] | None):
         try:
@@ -91,11 +94,17 @@ class CompletionClient:
         hint = " (or it does not accept this board's --keys)" if self.keys is not None else ''
         raise ServiceUnavailable(f'no reply from the completion service at {self.address} within {self.timeout_s} s{hint}')
 
-    def ping(self) -> None:
-        self._call(schema.ping(), None, None)
+    def ping(self) -> dict:
+        """The service's limits {image_size, max_bytes, max_frames} (None where an older service announces none)."""
+        return self._call(schema.ping(), None, None)
+
+    def limits(self) -> dict:
+        if self._limits is None:
+            self._limits = self.ping()
+        return self._limits
 
     def complete(self, scan_id: str, partial: np.ndarray) -> np.ndarray:
-        return self._call(schema.request(scan_id, partial), scan_id, partial.shape[:2])
+        return self._call(schema.request(scan_id, partial, self.timeout_s), scan_id, partial.shape[:2])
 
     def close(self) -> None:
         self._drop()

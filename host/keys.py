@@ -27,15 +27,24 @@ class KeyFileError(Exception):
 
 
 def _load(path: Path) -> tuple[bytes, bytes | None]:
-    """(public key, secret key or None) from a key file written by zmq.auth."""
+    """(public key, secret key or None) from a key file written by zmq.auth, each checked: 40 characters of the Z85
+    alphabet (ZeroMQ would refuse any other key only when it is set on a socket, with "Invalid argument")."""
     import zmq.auth
+    from zmq.utils.z85 import Z85CHARS
 
     if not path.is_file():
         raise KeyFileError(f'{path} not found: create the keys with python -m host.keys DIR')
     try:
-        return zmq.auth.load_certificate(path)
+        public, secret = zmq.auth.load_certificate(path)
     except Exception as e:  # noqa: BLE001  (zmq.auth raises ValueError, OSError, ...)
         raise KeyFileError(f'{path} is not a ZeroMQ key file ({type(e).__name__}: {e})') from None
+    for key in (public, secret):
+        if key is not None and (len(key) != 40 or not set(key) <= set(Z85CHARS)):
+            raise KeyFileError(
+                f'{path} holds a malformed key (a CURVE key is 40 characters of the Z85 alphabet): '
+                'remake it with python -m host.keys'
+            )
+    return public, secret
 
 
 def generate(folder: str | Path, client: str = 'board') -> Path:
@@ -62,7 +71,8 @@ def generate(folder: str | Path, client: str = 'board') -> Path:
 
 def serve_securely(context, socket, folder: str | Path):
     """Make `socket` a CURVE server (before bind) that accepts only the clients in folder/clients/.
-    Returns the running ZAP authenticator thread (stop() it when closing)."""
+    Every key is checked before anything starts; returns the running ZAP authenticator thread (stop() it when
+    closing, before the context is terminated)."""
     from zmq.auth.thread import ThreadAuthenticator
 
     folder = Path(folder)
@@ -73,13 +83,11 @@ def serve_securely(context, socket, folder: str | Path):
     if not boards:
         raise KeyFileError(f'{folder}/clients/ holds no board key: add one with python -m host.keys {folder.parent}')
     for board in boards:  # zmq.auth would skip a bad file silently and lock every board out with an empty allow-list
-        public, _ = _load(board)
-        if not public or len(public) != 40:
-            raise KeyFileError(f'{board} holds no public key: remove it, or remake it with python -m host.keys')
+        _load(board)
+    socket.curve_secretkey, socket.curve_publickey, socket.curve_server = secret, public, True
     authenticator = ThreadAuthenticator(context)
     authenticator.start()
     authenticator.configure_curve(domain='*', location=str(folder / 'clients'))
-    socket.curve_secretkey, socket.curve_publickey, socket.curve_server = secret, public, True
     return authenticator
 
 

@@ -217,7 +217,7 @@ def report_recovered(store: ScanStore) -> None:
     if recovered:
         _log(f'recovered {len(recovered)} whole scan(s) a killed run left in temporary files: now in {store.pending}')
     if incomplete:
-        _log(f'{len(incomplete)} half-written scan file(s) from a killed run moved to {store.corrupt}')
+        _log(f'{len(incomplete)} half-written scan file(s) of an interrupted run moved to {store.corrupt}')
 
 
 def main(argv=None) -> int:
@@ -251,9 +251,9 @@ def main(argv=None) -> int:
             client.close()
         left, count = len(store.pending_ids()), collections.Counter(outcomes.values())
         _log(
-            f'{count["done"]} completed, {count["elsewhere"]} taken by another process, {left} still pending, '
-            f'{count["corrupt"]} corrupt (moved to {store.corrupt}), {count["refused"]} refused (moved to {store.refused}, '
-            'reasons beside them)'
+            f'{count["done"]} completed, {count["elsewhere"]} taken by another process, {left} still pending '
+            f"({count['mismatch']} of another image size than the service's), {count['corrupt']} corrupt (moved to "
+            f'{store.corrupt}), {count["refused"]} refused (moved to {store.refused}, reasons beside them)'
         )
         if count['waiting']:
             _log(
@@ -289,12 +289,12 @@ def main(argv=None) -> int:
     sender = None if client is None else Sender(store, client, args.retries, 0.1, draw)
     if sender is not None:
         sender.start()
-    status, timings = 0, []
+    status = 0
     run_id = time.strftime('%Y%m%d-%H%M%S-') + uuid.uuid4().hex[:6]
     t0 = time.perf_counter()
     try:
-        timings = run_scans(actor, microscope, store, sender, args.scans, run_id=run_id)
-    except Exception as e:  # a dead backend or microscope: keep what was acquired, report, exit non-zero
+        run_scans(actor, microscope, store, sender, args.scans, run_id=run_id)
+    except Exception as e:  # a dead backend or microscope, a full disk: keep what was acquired, report, exit non-zero
         stored = [i for i in store.pending_ids() + store.done_ids() if i.startswith(run_id)]
         _log(
             f'error: scanning stopped after {len(stored)} stored scans '
@@ -311,8 +311,9 @@ def main(argv=None) -> int:
     device = getattr(client, 'device', None) or (
         'none (--server none)' if client is None else f'the service at {args.server}'
     )
+    stored = sum(i.startswith(run_id) for i in store.pending_ids() + store.done_ids() + store.refused_ids())
     _log(
-        f'{len(timings)} scans in {elapsed:.2f} s ({len(timings) / max(elapsed, 1e-9):.1f} scans/s, actor {actor.name}); '
+        f'{stored} scans stored in {elapsed:.2f} s ({stored / max(elapsed, 1e-9):.1f} scans/s, actor {actor.name}); '
         f'{done} completed now{"" if client is None else f" on {device}"}, {len(store.pending_ids())} pending in {store.pending}'
         + (' (finish with --complete-pending)' if store.pending_ids() else '')
     )

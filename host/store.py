@@ -43,13 +43,18 @@ class StoreError(Exception):
 
 
 def _atomic_write(path: Path, write) -> None:
-    """Write through a temporary file, locked until it is renamed into place (see `recover`), then fsync the folder."""
+    """Write through a temporary file, locked until it is renamed into place (see `recover`), then fsync the folder.
+    A write that fails (a full disk) removes its temporary file: nothing half-written is left behind."""
     tmp = path.with_name(f'.{path.name}.tmp')
     with open(tmp, 'wb') as f:
         fcntl.flock(f, fcntl.LOCK_EX)
-        write(f)
-        f.flush()
-        os.fsync(f.fileno())
+        try:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        except BaseException:
+            os.unlink(tmp)
+            raise
         os.replace(tmp, path)
     fsync(path.parent)
 
@@ -118,6 +123,9 @@ class ScanStore:
 
     def done_ids(self) -> list[str]:
         return sorted(p.stem for p in self.done.glob('*.npz'))
+
+    def refused_ids(self) -> list[str]:
+        return sorted(p.stem for p in self.refused.glob('*.npz'))
 
     def load(self, scan_id: str, folder: str = 'pending') -> tuple[dict, dict]:
         """(arrays, meta) of a stored scan; raises CorruptScan with the file and the reason."""
@@ -217,10 +225,46 @@ class ScanStore:
         return tifffile.imread(self.done / f'{scan_id}.tif')
 
 
+MAX_SCAN_BYTES = 32 << 20
+"""The most bytes a stored scan's arrays may hold once read (a 1024 x 1024 partial scan is 8 MB): a crafted file
+(a small compressed member that would expand to gigabytes) is refused before anything is decompressed."""
+
+
+def _read_arrays(path: Path) -> dict:
+    """The arrays of an .npz file, read member by member: each member's size (from the zip directory, which bounds
+    what zipfile will decompress) and each array's size (from its .npy header) are checked before they are read."""
+    import zipfile
+
+    arrays = {}
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+        total = sum(m.file_size for m in members)
+        if total > MAX_SCAN_BYTES:
+            raise ValueError(f'its arrays hold {total} bytes once decompressed, a scan at most {MAX_SCAN_BYTES}')
+        for member in members:
+            if not member.filename.endswith('.npy'):
+                raise ValueError(f'member {member.filename!r} is not an array')
+            with archive.open(member) as f:
+                version = np.lib.format.read_magic(f)
+                if version not in ((1, 0), (2, 0)):
+                    raise ValueError(f'member {member.filename!r} is a .npy of version {version}, not 1.0 or 2.0')
+                header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+                shape, fortran, dtype = header(f)
+                size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+                if dtype.hasobject or size > member.file_size:
+                    raise ValueError(f'member {member.filename!r} declares {dtype}{list(shape)}, more than it holds')
+                data = bytearray(f.read(size))
+                if len(data) != size:
+                    raise ValueError(f'member {member.filename!r} is truncated')
+            arrays[member.filename[: -len('.npy')]] = np.frombuffer(data, dtype).reshape(
+                shape, order='F' if fortran else 'C'
+            )
+    return arrays
+
+
 def _read(path: Path, scan_id: str) -> tuple[dict, dict]:
     try:
-        with np.load(path, allow_pickle=False) as f:
-            arrays = {k: f[k] for k in f.files}
+        arrays = _read_arrays(path)
         meta = json.loads(str(arrays.pop('meta')))
         if not isinstance(meta, dict) or meta.get('scan_id') != scan_id or 'partial_scan' not in arrays:
             raise ValueError('scan id or partial_scan missing')

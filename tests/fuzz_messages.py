@@ -1,8 +1,8 @@
 """Messages a hostile or careless client sends the completion service, and a run of them against a live service.
 
 `message(rng, kind)` -> (frames, expect): expect 'completion' (a valid request), 'reply' (an error or a completion,
-whichever the mutation left), 'error', or 'dropped' (a frame over ZeroMQ's limit: the client is disconnected and
-nothing reaches Python). `fuzz(address, service, n, seed)` sends n of them one at a time and counts what came back;
+whichever the mutation left), 'error', or 'dropped' (a frame over the per-frame limit, or a message larger than
+what a connection may hold: the service's gate closes the connection and nothing reaches the service). `fuzz(address, service, n, seed)` sends n of them one at a time and counts what came back;
 the CI test sends a few hundred, bench/reliability.py sends at least 10,000.
 """
 
@@ -14,6 +14,7 @@ import time
 import numpy as np
 
 from host import schema
+from host.generator_service import WINDOW_FRAMES, window_bytes
 
 SIZE = 96
 KINDS = {'valid': 0.2, 'mutated': 0.35, 'oversized': 0.1, 'nested': 0.15, 'many frames': 0.05, 'garbage': 0.15}
@@ -97,9 +98,11 @@ def message(rng: np.random.Generator, kind: str, number: int) -> tuple[list[byte
         header = json.loads(valid_request(rng, scan_id)[0])  # a nested value in an unknown field
         text = json.dumps(header)[:-1] + ', "extra": ' + '[' * min(depth, 1500) + ']' * min(depth, 1500) + '}'
         return [text.encode(), valid_request(rng, scan_id)[1]], 'reply'
-    if kind == 'many frames':
+    if kind == 'many frames':  # refused with an error, or cut by the gate when it can never fit the window
         frames = valid_request(rng, scan_id)
-        return frames + [bytes(int(rng.integers(0, 70_000))) for _ in range(int(rng.integers(1, 40)))], 'error'
+        frames += [bytes(int(rng.integers(0, 70_000))) for _ in range(int(rng.integers(1, 40)))]
+        wire = sum(len(f) + (2 if len(f) < 256 else 9) for f in frames)
+        return frames, 'error' if wire <= window_bytes(SIZE) and len(frames) <= WINDOW_FRAMES else 'dropped'
     frames = [rng.bytes(int(rng.integers(0, 5000))) for _ in range(int(rng.integers(1, 3)))]  # garbage
     return frames, 'reply'
 

@@ -108,8 +108,81 @@ def service_log(proc: subprocess.Popen) -> str:
     return proc.log.read()
 
 
+def wait_for_log(proc: subprocess.Popen, text: str, count: int = 1, timeout_s: float = 120.0) -> str:
+    """Wait until the service's log holds `text` `count` times (an event a test waits for, not a guessed sleep)."""
+    deadline = time.monotonic() + timeout_s
+    while (log := service_log(proc)).count(text) < count:
+        if time.monotonic() > deadline or proc.poll() is not None:
+            raise AssertionError(f'the service never logged {text!r} {count} times: {log[-2000:]}')
+        time.sleep(0.05)
+    return log
+
+
+def held_bound(proc: subprocess.Popen) -> int:
+    """The bound on client data the service announced at start (bytes)."""
+    import re
+
+    return int(re.search(r'client data held at most (\d+) bytes', service_log(proc)).group(1))
+
+
+def flood(port: int, frames: int, frame_bytes: int = 1024, finish: bool = True, host: str = '127.0.0.1'):
+    """A fresh connection speaking ZMTP 3 itself (NULL mechanism, as a hostile keyless client can) and sending one
+    message of `frames` frames, each under ZeroMQ's per-frame limit; without `finish` its last frame never comes (a
+    libzmq client cannot send that: it holds an unfinished message back). Sends until the peer stops reading for 2 s
+    or closes. Returns (socket, bytes sent): keep the socket open as long as the connection should stay."""
+    sock = socket.create_connection((host, port), timeout=10)
+    ready = b'\x05READY' + b'\x0bSocket-Type' + (6).to_bytes(4, 'big') + b'DEALER'
+    answer = b''  # the service's greeting and READY: data sent before them ends the handshake (as libzmq clients know)
+    try:
+        sock.sendall(b'\xff' + bytes(8) + b'\x7f' + bytes([3, 0]) + b'NULL'.ljust(20, b'\0') + bytes(32))
+        sock.sendall(bytes([0x04, len(ready)]) + ready)
+        while len(answer) < 66 or len(answer) < 66 + answer[65]:
+            received = sock.recv(4096)
+            if not received:
+                return sock, 0
+            answer += received
+    except OSError:  # refused: the service admits no more connections
+        return sock, 0
+    head = (lambda flags: bytes([flags | 0x02]) + frame_bytes.to_bytes(8, 'big')) if frame_bytes > 255 else (
+        lambda flags: bytes([flags, frame_bytes]))  # fmt: skip
+    more = head(0x01) + bytes(frame_bytes)
+    per_chunk = max(1, (1 << 20) // len(more))
+    sent, left = 0, frames - 1
+    sock.settimeout(2.0)
+    try:
+        while left > 0:
+            n = min(per_chunk, left)
+            sock.sendall(more * n)
+            sent, left = sent + n * len(more), left - n
+        sock.sendall(head(0x00 if finish else 0x01) + bytes(frame_bytes))
+        sent += len(more)
+    except OSError:  # the gate stopped reading (a timeout) or closed the connection
+        pass
+    return sock, sent
+
+
+def curve_flood(address: str, keys, frames: int, frame_bytes: int = 1024):
+    """A board with a valid key sending one finished message of `frames` frames through libzmq (CURVE). Returns the
+    socket (close it when done)."""
+    import zmq
+
+    from host.keys import ClientKeys
+
+    sock = zmq.Context.instance().socket(zmq.DEALER)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.setsockopt(zmq.SNDHWM, 0)
+    ClientKeys(keys).apply(sock)
+    sock.connect(address)
+    frame = b'\0' * frame_bytes
+    for _ in range(frames - 1):
+        sock.send(frame, zmq.SNDMORE)
+    sock.send(frame)
+    return sock
+
+
 class FakeService(threading.Thread):
-    """A completion service on loopback that answers every request with `reply(scan_id)` (a broken or hostile one)."""
+    """A completion service on loopback that answers every request with `reply(scan_id)` (a broken or hostile one),
+    and pings as a 96 px service does."""
 
     def __init__(self, port: int, reply):
         import zmq
@@ -124,11 +197,17 @@ class FakeService(threading.Thread):
     def run(self) -> None:
         import json
 
+        from host import schema
+
         while self.running:
             if self.socket.poll(50):
                 identity, header, *_ = self.socket.recv_multipart()
+                header = json.loads(header)
+                if header['kind'] == 'ping':
+                    self.socket.send_multipart([identity, *schema.pong(96)])
+                    continue
                 self.requests += 1
-                self.socket.send_multipart([identity, *self.reply(json.loads(header)['scan_id'])])
+                self.socket.send_multipart([identity, *self.reply(header['scan_id'])])
         self.socket.close(0)
 
     def stop(self) -> None:

@@ -77,6 +77,7 @@ def test_yosys_stat_parsing_counts_luts_srls_ffs_dsps_brams():
     assert (r['LUT'], r['FF'], r['DSP'], r['BRAM36']) == (7814 + 1580 + 165 + 16, 3014, 24, 2.0)
 
 
+@pytest.mark.timeout(3600)  # a Yosys synthesis: far longer on a loaded 2-core machine than make test's --timeout 900
 def test_make_rtl_writes_verilog_and_a_yosys_count_that_fits(tmp_path):
     """`make rtl` end to end on the committed actor (one Yosys run: the core, tables in LUTs), in a temporary folder."""
     import json

@@ -94,6 +94,8 @@ SERVICE_MISTAKES = [
     (['--image-size', '100000'], '--image-size'),
     (['--max-batch', '0'], '--max-batch'),
     (['--batch-wait-ms', 'nan'], '--batch-wait-ms'),
+    (['--max-connections', '0'], '--max-connections'),
+    (['--message-timeout', '0'], '--message-timeout'),
     (['--bind', '0.0.0.0'], '--keys'),
     (['--completer', 'magic'], 'invalid choice'),
     (['--keys', '{files}/no_keys', '--completer', 'interpolate', '--port', '{port}'], 'python -m host.keys'),

@@ -7,7 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
+HEAVY_S = 3000
+"""Each call trains and evaluates several tiny runs: minutes idle, far longer on a loaded 2-core machine (make test
+runs every test under --timeout 900, which these override)."""
 
 
 def quality(tmp_path, *args, preset='tiny'):
@@ -22,9 +27,10 @@ def quality(tmp_path, *args, preset='tiny'):
         str(tmp_path / 'out'),
     ]
     env = {**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '3'}
-    return subprocess.run([*cmd, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    return subprocess.run([*cmd, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=HEAVY_S)
 
 
+@pytest.mark.timeout(2 * HEAVY_S + 600)
 def test_quality_benchmark_at_the_tiny_size(tmp_path):
     args = ['--seeds', '0', '--random-walk-seeds', '0', '--plain-seeds', '--anchor-seeds', '0', '--n-test', '16']
     r = quality(tmp_path, *args)
@@ -51,6 +57,7 @@ def test_quality_benchmark_at_the_tiny_size(tmp_path):
     assert again.returncode == 0 and '+ -m training' not in again.stdout, again.stdout[-2000:]
 
 
+@pytest.mark.timeout(2 * HEAVY_S + 600)
 def test_quality_benchmark_of_the_imitation_actor_reports_the_greedy_teacher(tmp_path):
     """An imitation preset: the actor taught by the greedy teacher against the fixed paths, and the teacher itself (the
     adaptivity bound) on the first images, compared on the same images."""

@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import signal
 import subprocess
+import time
+import types
 
 import numpy as np
 import pytest
-from host_helpers import PYTHON, ROOT, free_port, memory_bytes, service_log, smooth_images, start_service, stop
+from host_helpers import (
+    PYTHON,
+    ROOT,
+    curve_flood,
+    flood,
+    free_port,
+    held_bound,
+    memory_bytes,
+    service_log,
+    smooth_images,
+    start_service,
+    stop,
+    wait_for_log,
+)
 
 from host import schema
 from host.client import CompletionClient, ServiceUnavailable
@@ -119,7 +137,7 @@ GOOD = payload()
         ([_header(kind='été', token='été'), GOOD], 'unknown message kind'),
         ([_header()], '2 frames'),
         ([_header(), GOOD, GOOD], 'frames'),
-        ([_header()] + [GOOD] * 30, 'message of 31 frames'),
+        ([_header()] + [b'\0' * 8] * 30, 'message of 31 frames'),
         ([b'{' * 5000, b''], 'exceeds'),
         ([b'{' * 5000, GOOD], 'bytes: at most'),
         ([b'[' * 2048, GOOD], 'nested too deeply'),
@@ -154,32 +172,37 @@ def test_message_over_the_size_limit_is_dropped_and_the_service_stays_up(service
     assert proc.poll() is None
 
 
-def test_a_bad_scan_in_a_batch_fails_only_itself(service):
-    """One probe passes validation but cannot be interpolated: it fails, the three good scans of its batch do not."""
+def test_a_bad_scan_in_a_batch_fails_only_itself():
+    """One probe passes validation but cannot be interpolated: it fails, the three good scans of its batch do not.
+    The service waits up to 10 s for a batch of 4, so the four requests make one batch however loaded the machine."""
     import zmq
 
-    proc, address = service
+    port = free_port()
+    proc = start_service(port, '--completer', 'interpolate', '--max-batch', '4', '--batch-wait-ms', '10000')
     sock = zmq.Context.instance().socket(zmq.DEALER)
     sock.setsockopt(zmq.LINGER, 0)
-    sock.connect(address)
+    sock.connect(f'tcp://127.0.0.1:{port}')
     partials = {f'good{i}': partial_of(img, seed=i) for i, img in enumerate(smooth_images(3, seed=2))}
     partials['bad'] = np.zeros((96, 96, 2), np.float32)
     partials['bad'][5, 5] = 0.5, 1
-    for scan_id in ('good0', 'bad', 'good1', 'good2'):
-        sock.send_multipart(schema.request(scan_id, partials[scan_id]))
     got, failed = {}, []
-    while len(got) + len(failed) < 4:
-        assert sock.poll(10000), 'a scan got no reply'
-        try:
-            scan_id, image = schema.parse_reply(sock.recv_multipart(), (96, 96))
-            got[scan_id] = image
-        except schema.ServiceError as e:
-            failed.append(e.scan_id)
-    sock.close(0)
+    try:
+        for scan_id in ('good0', 'bad', 'good1', 'good2'):
+            sock.send_multipart(schema.request(scan_id, partials[scan_id]))
+        while len(got) + len(failed) < 4:
+            assert sock.poll(120_000), 'a scan got no reply'
+            try:
+                scan_id, image = schema.parse_reply(sock.recv_multipart(), (96, 96))
+                got[scan_id] = image
+            except schema.ServiceError as e:
+                failed.append(e.scan_id)
+    finally:
+        sock.close(0)
+        stop(proc)
     assert failed == ['bad'] and sorted(got) == ['good0', 'good1', 'good2']
     for scan_id, image in got.items():
         assert np.array_equal(image, interpolate(partials[scan_id][None])[0])
-    assert 'a batch of 4 failed' in service_log(proc) and proc.poll() is None
+    assert 'a batch of 4 failed' in service_log(proc)
 
 
 def test_listening_beyond_loopback_requires_keys():
@@ -302,30 +325,89 @@ def test_a_request_breaking_the_schema_is_refused_for_good_naming_its_scan(servi
     assert header['kind'] == 'error' and header['permanent'] is True and header['scan_id'] == 's7'
 
 
-def test_a_flood_of_small_frames_is_refused_and_the_memory_comes_back(service):
-    """One message of 200,000 frames of 1 KiB (200 MB, every frame under the size limit): refused, the service's memory
-    returns near its size before the flood, and it still serves."""
+@pytest.mark.parametrize('keyed', [False, True], ids=['keyless', 'keyed'])
+def test_floods_unfinished_messages_and_many_connections_stay_under_the_memory_bound(tmp_path, keyed):
+    """Clients each sending a 100 MB message of 1 KiB frames at once (ZeroMQ bounds a frame, not a message), keyless
+    ones whose last frame never comes, and more connections than the service admits: the service's peak memory stays
+    under the bound it announces (admitted connections x what one may hold), and it completes scans after."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    port = free_port()
+    keys = tmp_path / 'keys'
+    extra = ('--completer', 'interpolate', '--max-connections', '16', '--message-timeout', '2')
+    if keyed:
+        make_keys(keys)
+        proc = start_service(port, *extra, '--keys', str(keys / 'service'), keys=keys / 'board')
+    else:
+        proc = start_service(port, *extra)
+    address, board = f'tcp://127.0.0.1:{port}', keys / 'board' if keyed else None
+    sockets = []
+    try:
+        partial = partial_of(smooth_images(1)[0])
+        client = CompletionClient(address, board, timeout_s=30)
+        client.complete('warm', partial)
+        rss, start_peak = memory_bytes(proc.pid, 'VmRSS'), memory_bytes(proc.pid, 'VmHWM')
+        with ThreadPoolExecutor(4) as pool:
+            if keyed:  # boards holding a valid key; keyless clients are refused by CURVE before any frame
+                floods = list(pool.map(lambda _: curve_flood(address, board, 100_000), range(2)))
+                sockets += floods + [flood(port, 50, finish=False)[0] for _ in range(30)]
+                cuts = 2
+            else:
+                floods = list(pool.map(lambda finish: flood(port, 100_000, finish=finish), [True, True, False, False]))
+                assert all(sent < 10 << 20 for _, sent in floods), 'the service must stop reading a flood'
+                sockets += [s for s, _ in floods] + [flood(port, 50, finish=False)[0] for _ in range(30)]
+                cuts = 4
+        log = wait_for_log(proc, 'closed the connection of', cuts)
+        peak, bound = memory_bytes(proc.pid, 'VmHWM'), held_bound(proc)
+        assert peak <= max(rss, start_peak) + bound, f'peak {peak >> 20} MB, {rss >> 20} MB before, bound {bound >> 20} MB'
+        assert keyed or 'connections open: refusing more' in log
+        assert np.array_equal(client.complete('after', partial), interpolate(partial[None])[0])
+        client.close()
+        print(f'peak {peak / 2**20:.1f} MB, {rss / 2**20:.1f} MB before the floods, bound {bound / 2**20:.1f} MB')
+    finally:
+        for sock in sockets:
+            sock.close()
+        stop(proc)
+
+
+def test_a_ping_announces_what_the_service_completes(service):
+    _, address = service
+    client = CompletionClient(address, timeout_s=10)
+    assert client.ping() == {'image_size': 96, 'max_bytes': schema.max_message_bytes(96), 'max_frames': 2}
+    client.close()
+
+
+def test_requests_nobody_waits_for_are_not_computed():
+    """Under overload the service drops a request whose client stopped waiting (its timeout_ms has passed) and answers
+    "busy" to one it cannot complete in time, instead of computing answers for nobody."""
     import zmq
 
-    proc, address = service
-    rss = lambda: memory_bytes(proc.pid)  # noqa: E731
-    before = rss()
+    port = free_port()
+    proc = start_service(port, '--completer', 'interpolate', '--max-batch', '1', '--batch-wait-ms', '0')
     sock = zmq.Context.instance().socket(zmq.DEALER)
     sock.setsockopt(zmq.LINGER, 0)
-    sock.setsockopt(zmq.SNDHWM, 0)
-    sock.connect(address)
-    frame = b'\0' * 1024
-    for _ in range(200_000 - 1):
-        sock.send(frame, zmq.SNDMORE)
-    sock.send(frame)
-    assert sock.poll(60_000), 'the flood must be answered'
-    header = schema.parse_header(sock.recv_multipart()[0])
-    sock.close(0)
-    assert header['kind'] == 'error' and 'message of 200000 frames' in header['error']
-    client = CompletionClient(address, timeout_s=10)
-    client.ping()
-    client.close()
-    assert proc.poll() is None and rss() - before < 50 << 20, f'{before >> 20} MB before, {rss() >> 20} MB after'
+    sock.connect(f'tcp://127.0.0.1:{port}')
+    partials = [partial_of(img, seed=i) for i, img in enumerate(smooth_images(40, seed=3))]
+    try:
+        for i, p in enumerate(partials):
+            sock.send_multipart(schema.request(f'r{i}', p, timeout_s=0.001))
+        answered = busy = 0
+        while sock.poll(3000):
+            try:
+                schema.parse_reply(sock.recv_multipart(), (96, 96))
+                answered += 1
+            except schema.ServiceError as e:
+                assert e.busy and not e.permanent and e.retry_after_s > 0, e
+                busy += 1
+        proc.terminate()
+        assert proc.wait(30) == 0
+    finally:
+        sock.close(0)
+        stop(proc)
+    log = service_log(proc)
+    served = int(re.search(r'served (\d+) completions', log).group(1))
+    expired = int(re.search(r'(\d+) dropped unanswered', log).group(1))
+    assert served == answered < 40 and expired > 0 and served + busy + expired == 40, log[-2000:]
 
 
 def test_a_malformed_board_key_stops_the_service_at_start_naming_the_file(tmp_path):
@@ -338,6 +420,58 @@ def test_a_malformed_board_key_stops_the_service_at_start_naming_the_file(tmp_pa
         cwd=ROOT, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert r.returncode == 2 and 'broken.key' in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_the_service_announces_its_own_key_and_checks_every_key_before_starting(tmp_path):
+    """The board-key check reused the variable holding the service's public key (the last board's key was announced as
+    the service's), and a key with a character outside Z85 made the service hang at start (its ZAP thread was never
+    stopped)."""
+    import zmq
+    import zmq.auth
+
+    from host.keys import serve_securely
+
+    keys = tmp_path / 'keys'
+    make_keys(keys)
+    make_keys(keys, 'board2')
+    context, sock = zmq.Context(), types.SimpleNamespace()  # records the options set (libzmq cannot read them back)
+    authenticator = serve_securely(context, sock, keys / 'service')
+    try:
+        assert sock.curve_publickey == zmq.auth.load_certificate(keys / 'service' / 'server.key')[0] and sock.curve_server
+    finally:
+        authenticator.stop()
+        context.term()
+    public, _ = zmq.auth.load_certificate(keys / 'service' / 'clients' / 'board2.key')
+    text = (keys / 'service' / 'clients' / 'board2.key').read_text()
+    (keys / 'service' / 'clients' / 'board2.key').write_text(text.replace(public.decode(), '~' + public.decode()[1:]))
+    r = subprocess.run(
+        [PYTHON, '-m', 'host.generator_service', '--completer', 'interpolate', '--keys', str(keys / 'service'),
+         '--port', str(free_port())],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert r.returncode == 2 and 'board2.key holds a malformed key' in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_ctrl_c_stops_the_service_with_one_line_at_any_point(tmp_path):
+    """Ctrl-C while the generator loads, and while a keyed service serves: no traceback, the service stops at once."""
+    keys = tmp_path / 'keys'
+    make_keys(keys)
+    port = free_port()
+    env = {**os.environ, 'PYTHONPATH': str(ROOT), 'TF_CPP_MIN_LOG_LEVEL': '3'}
+    args = [PYTHON, '-m', 'host.generator_service', '--checkpoint', 'checkpoints/quality', '--port', str(port)]
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while 'tensorflow' not in open(f'/proc/{proc.pid}/maps').read():  # the generator is loading (Keras, lazily)
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    err = proc.communicate(timeout=120)[1]
+    assert proc.returncode in (0, 130) and 'Traceback' not in err, err
+    proc = start_service(port, '--completer', 'interpolate', '--keys', str(keys / 'service'), keys=keys / 'board')
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(30) == 0
+    assert 'Traceback' not in service_log(proc) and 'served 0 completions' in service_log(proc)
 
 
 def test_the_service_listens_on_ipv6_loopback():

@@ -254,6 +254,32 @@ def test_a_save_that_dies_half_way_leaves_the_previous_checkpoint(tmp_path, monk
     assert int(restored['step']) == 1
 
 
+def test_a_manifest_must_list_the_files_a_checkpoint_holds_and_a_bad_state_falls_back(tmp_path):
+    """A manifest `{}` beside a damaged state.npz verified (and np.load then raised BadZipFile): now the manifest must
+    list every checkpoint file of its folder, and restore falls back to the older checkpoint."""
+    trainer = CRDPG(tiny())
+    state, rng = trainer.backend.to_numpy(trainer.initial_state()), np.random.default_rng(0)
+    root = tmp_path / 'ckpt'
+    for step in (3, 4):
+        checkpoint.save(trainer, {**state, 'step': np.int32(step)}, rng, root)
+    newest = checkpoint.resolve(root)
+    (newest / 'manifest.json').write_text('{}')
+    (newest / 'state.npz').write_bytes(b'PK\x03\x04 not a zip')
+    with pytest.raises(checkpoint.CheckpointError, match='does not list .*state.npz'):
+        checkpoint.verify(newest)
+    restored, _ = checkpoint.restore(trainer, root)
+    assert int(restored['step']) == 3
+    (root / 'step-00000003' / 'manifest.json').write_text('{}')
+    for folder in root.glob('step-*'):
+        for name in folder.iterdir():
+            if name.name != 'manifest.json':
+                name.unlink()
+    with pytest.raises(checkpoint.CheckpointError, match='lists no file'):
+        checkpoint.verify(root / 'step-00000003')
+    r = cli('-m', 'training.checkpoint', 'verify', str(newest))
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and 'Traceback' not in r.stderr, r.stderr
+
+
 def test_blind_actor_learns_one_path_for_every_image():
     from training.crdpg import learned_path
     from training.evaluate import actor_scans
@@ -352,8 +378,13 @@ def test_config_is_typed_and_range_checked_from_files_and_flags(tmp_path):
     (tmp_path / 'list.yaml').write_text('- 1\n- 2\n')
     with pytest.raises(ConfigError, match='mapping'):
         load_config('small', tmp_path / 'list.yaml')
+    (tmp_path / 'broken.yaml').write_text('actor_lr: [1e-3\ngamma: 0.9\n')  # a YAML syntax error: one line, not seven
+    with pytest.raises(ConfigError, match='is not valid YAML') as error:
+        load_config('small', tmp_path / 'broken.yaml')
+    assert '\n' not in str(error.value)
 
 
+@pytest.mark.timeout(3600)  # four training runs: 925 s measured with the machine loaded (make test's timeout is 900 s)
 def test_train_cli_runs_resumes_and_refuses_bad_input_with_one_line(tmp_path):
     """cleanrl-style: the real command with a tiny budget, then --resume, then every kind of bad input."""
     out = tmp_path / 'run'
@@ -387,6 +418,20 @@ def test_train_cli_runs_resumes_and_refuses_bad_input_with_one_line(tmp_path):
         bad = cli('-m', 'training.train', '--no-progress', *args)
         lines = bad.stderr.strip().splitlines()
         assert bad.returncode == 2 and len(lines) == 1 and message in lines[0], bad.stderr[-2000:]
+
+
+def test_resume_without_latest_continues_from_the_newest_step_folder(tmp_path):
+    """A kill between a first checkpoint's rename and its first `latest` leaves step-* folders only: --resume said
+    "resuming from .../step-00000003", then "no checkpoint"."""
+    cfg = load_config('tiny', n_train=64, n_test=8)
+    trainer = CRDPG(cfg)
+    state, rng = trainer.backend.to_numpy(trainer.initial_state()), np.random.default_rng(0)
+    root = tmp_path / 'run' / 'checkpoint'
+    checkpoint.save(trainer, {**state, 'step': np.int32(3)}, rng, root)
+    (root / checkpoint.LATEST).unlink()
+    r = cli('-m', 'training.train', '--out', str(tmp_path / 'run'), '--resume', '--no-progress', '--stop-after', '1')
+    assert r.returncode == 0 and f'{root / "latest"} is missing; resuming from' in r.stderr, r.stderr[-3000:]
+    assert json.loads((checkpoint.resolve(root) / 'extras.json').read_text())['step'] == 4
 
 
 def test_kills_at_random_instants_never_lose_more_than_one_checkpoint_interval(tmp_path):

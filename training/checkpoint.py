@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import shutil
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,9 @@ from training.config import ConfigError, TrainConfig
 MANIFEST = 'manifest.json'
 LATEST = 'latest'
 KEEP = 3
+STATE_FILES = ('state.npz', 'rng.json')
+RESUMABLE = ('config.json', *STATE_FILES)
+"""What a checkpoint must hold to be resumed; an exported one (networks only) lacks the training state."""
 
 
 class CheckpointError(RuntimeError):
@@ -75,8 +79,20 @@ def resolve(path: str | Path) -> Path:
     raise CheckpointError(f'{path / MANIFEST} is missing: {path} is not a complete checkpoint (was training interrupted?)')
 
 
-def verify(path: str | Path) -> Path:
-    """Check every file against the manifest; returns the checkpoint folder or raises CheckpointError saying what to do."""
+def _held_files(directory: Path) -> list[str]:
+    """The files of a folder that make a checkpoint (networks, training state, config, random state, extras)."""
+    return sorted(
+        p.name
+        for p in directory.iterdir()
+        if p.is_file() and (p.name in STATE_FILES + ('config.json', 'extras.json') or p.suffix == '.keras')
+    )
+
+
+def verify(path: str | Path, required: tuple[str, ...] = ()) -> Path:
+    """Check every file against the manifest; returns the checkpoint folder or raises CheckpointError saying what to do.
+
+    The manifest must list at least one file and every checkpoint file the folder holds (a manifest `{}` beside a
+    damaged state.npz is refused, not trusted), and the `required` files (what the caller will load)."""
     directory = resolve(path)
     manifest_path = directory / MANIFEST
     if not manifest_path.is_file():
@@ -87,6 +103,10 @@ def verify(path: str | Path) -> Path:
         raise CheckpointError(f'{manifest_path} is corrupt ({e}); restore the folder or train again') from None
     if not isinstance(manifest, dict) or not all(isinstance(v, str) for v in manifest.values()):
         raise CheckpointError(f'{manifest_path} is not a manifest (file name -> SHA-256); restore the folder or train again')
+    unlisted = [name for name in (*_held_files(directory), *required) if name not in manifest]
+    if not manifest or unlisted:
+        what = f'does not list {", ".join(sorted(set(unlisted)))}' if unlisted else 'lists no file'
+        raise CheckpointError(f'{manifest_path} {what}: {directory} is not a complete checkpoint; restore it or train again')
     for name, digest in manifest.items():
         file = directory / name
         if not file.is_file():
@@ -98,27 +118,35 @@ def verify(path: str | Path) -> Path:
     return directory
 
 
-def newest_intact(root: str | Path) -> tuple[Path, list[str]]:
-    """The newest checkpoint under a training root that verifies, and why each newer one was skipped: a damaged
-    newest checkpoint falls back to the older ones kept beside it. Raises the newest one's CheckpointError if none
-    verifies (or `root` is a single checkpoint folder)."""
+def holds_checkpoint(root: str | Path) -> bool:
+    """Whether a training root holds any checkpoint (`latest`, a checkpoint folder itself, or a step-* folder: a run
+    killed between its first checkpoint's rename and its first `latest` has only that)."""
+    root = Path(root)
+    return (root / LATEST).is_file() or (root / MANIFEST).is_file() or any(p.is_dir() for p in root.glob('step-*'))
+
+
+def newest_intact(root: str | Path, required: tuple[str, ...] = ()) -> tuple[Path, list[str]]:
+    """The newest checkpoint under a training root that verifies (holding the `required` files), and why each newer
+    one was passed over: a damaged newest checkpoint, or a missing `latest`, falls back to the step-* folders kept
+    beside it. Raises the newest one's CheckpointError if none verifies (or `root` is a single checkpoint folder)."""
     root = Path(root)
     try:
-        return verify(root), []
+        return verify(root, required), []
     except CheckpointError as newest:
         older = sorted((p for p in root.glob('step-*') if p.is_dir()), reverse=True)
-        skipped = [str(newest)]
+        pointer = (root / LATEST).is_file() or (root / MANIFEST).is_file()
+        skipped = [f'skipped a damaged checkpoint ({newest})' if pointer else f'{root / LATEST} is missing']
         for folder in older:
             try:
-                return verify(folder), skipped
+                return verify(folder, required), skipped
             except CheckpointError as e:
                 if str(e) != str(newest):
-                    skipped.append(str(e))
+                    skipped.append(f'skipped a damaged checkpoint ({e})')
         raise newest from None
 
 
 def load_config(path: str | Path) -> TrainConfig:
-    directory = verify(path)
+    directory = verify(path, ('config.json',))
     try:
         return TrainConfig.from_dict(json.loads((directory / 'config.json').read_text()))
     except ConfigError as e:
@@ -134,7 +162,7 @@ def load_extras(path: str | Path) -> dict:
 def load_model(path: str | Path, name: str):
     import keras
 
-    directory = verify(path)
+    directory = verify(path, (f'{name}.keras',))
     file = directory / f'{name}.keras'
     if not file.is_file():
         raise CheckpointError(f'{file} is missing from the checkpoint')
@@ -226,18 +254,21 @@ def save(trainer, state: dict, rng: np.random.Generator, root: str | Path, extra
 
 def restore(trainer, root: str | Path) -> tuple[dict, np.random.Generator]:
     """The training state and host random generator of the newest checkpoint, for a trainer built with the same config."""
-    directory, _ = newest_intact(root)
+    directory, _ = newest_intact(root, RESUMABLE)
     saved = load_config(directory).to_dict()  # fields added since the save take their defaults
     if saved != trainer.cfg.to_dict():
         diff = sorted(k for k in saved if saved[k] != trainer.cfg.to_dict().get(k))
         raise CheckpointError(
             f'checkpoint {directory} was trained with a different config (keys {diff}); resume with the same config'
         )
-    with np.load(directory / 'state.npz') as f:
-        arrays = dict(f)
+    try:
+        with np.load(directory / 'state.npz', allow_pickle=False) as f:
+            arrays = dict(f)
+        rng = np.random.default_rng()
+        rng.bit_generator.state = json.loads((directory / 'rng.json').read_text())
+    except (OSError, ValueError, TypeError, KeyError, zipfile.BadZipFile) as e:  # listed and hashed, yet unreadable
+        raise CheckpointError(f'{directory} holds an unreadable training state ({type(e).__name__}: {e})') from None
     state = unflatten_like(trainer.backend.to_numpy(trainer.initial_state()), arrays)
-    rng = np.random.default_rng()
-    rng.bit_generator.state = json.loads((directory / 'rng.json').read_text())
     return state, rng
 
 

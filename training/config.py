@@ -441,7 +441,7 @@ def _read_file(path: Path) -> dict:
             loaded = json.loads(text)
     except Exception as e:  # noqa: BLE001  (yaml and json raise their own error types)
         raise ConfigError(
-            f'config file {path} is not valid {"YAML" if path.suffix in (".yaml", ".yml") else "JSON"}: {e}'
+            f'config file {path} is not valid {"YAML" if path.suffix in (".yaml", ".yml") else "JSON"}: {" ".join(str(e).split())}'
         ) from None
     if not isinstance(loaded, dict):
         raise ConfigError(f'config file {path} must hold a mapping of keys to values')

@@ -81,16 +81,16 @@ def read_config(args, resume_from: Path | None = None):
     with the field flags on top (a changed value is then refused by the resume). Raises ConfigError or CheckpointError."""
     import json
 
-    from training.checkpoint import newest_intact
+    from training.checkpoint import RESUMABLE, newest_intact
     from training.config import TrainConfig, config_overrides, load_config, merge
 
     if args.backend:
         os.environ['KERAS_BACKEND'] = args.backend
     if resume_from is None:
         return load_config(args.preset, args.config, **config_overrides(args))
-    directory, skipped = newest_intact(resume_from)
+    directory, skipped = newest_intact(resume_from, RESUMABLE)
     for reason in skipped:
-        print(f'warning: skipped a damaged checkpoint ({reason}); resuming from {directory}', file=sys.stderr)
+        print(f'warning: {reason}; resuming from {directory}', file=sys.stderr)
     saved = json.loads((directory / 'config.json').read_text())
     return TrainConfig.from_dict(merge(saved, config_overrides(args)))
 
@@ -302,7 +302,7 @@ def train(
 def run(args, fixed_path=None) -> int:
     """The training command for parsed arguments. `fixed_path(cfg) -> positions (P, 2)` makes it a fixed-path run: the
     generator alone, trained on that path (see training.fixed_path). Bad input exits 2 with one line."""
-    from training.checkpoint import LATEST, MANIFEST, CheckpointError
+    from training.checkpoint import CheckpointError, holds_checkpoint
     from training.config import ConfigError
     from training.data import DataError, load_config_split
 
@@ -324,7 +324,7 @@ def run(args, fixed_path=None) -> int:
                 tempfile.TemporaryFile(dir=out).close()
             except OSError as e:
                 return fail(f'cannot write the run folder {out} ({e.strerror or e}): pass --out a writable folder')
-            has_checkpoint = any((out / 'checkpoint' / name).is_file() for name in (LATEST, MANIFEST))
+            has_checkpoint = holds_checkpoint(out / 'checkpoint')
             if has_checkpoint and not args.resume:
                 return fail(f'{out} already holds a checkpoint: pass --resume to continue it, or choose another --out')
             if args.resume and not has_checkpoint:
