@@ -35,7 +35,7 @@ def compare(old, new, run) -> dict:
 
 
 def main(argv=None) -> int:
-    from host.cli import Parser, integer
+    from model.cli import Parser, integer
 
     p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--wrapping-actor', type=Path, required=True, help='actor folder of a wrapping export')

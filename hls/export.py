@@ -87,7 +87,7 @@ def write_actor(model, contract: ActorContract, out: Path) -> None:
 
 def main(argv=None) -> int:
     """Re-export an actor folder's cell saturating (its traced integer bits kept): how hls/actors/default was rebuilt."""
-    from host.cli import Parser
+    from model.cli import Parser
 
     p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--actor', type=Path, required=True, help='actor folder (model.keras, contract.json)')
