@@ -420,7 +420,7 @@ def training_paths(w: Work, name: str, score, seed: int = 7):
         ids = np.arange(n_images)
         augments = np.random.default_rng(seed).integers(0, w.cfg.augmentations, n_images).astype(np.int32)
         images = ops.convert_to_numpy(augment(ops.take(w.train, ids, axis=0), augments))
-        directions = policy_directions(score, images, w.geometry, w.candidates, w.blind, desc=f'{name} paths',
+        directions = policy_directions(score, images, w.geometry, *offered(w, name), desc=f'{name} paths',
                                        progress=w.progress)  # fmt: skip
         np.savez(path, ids=ids, augments=augments, directions=directions)
     with np.load(path) as f:
@@ -449,7 +449,10 @@ def dagger(w: Work) -> None:
 
 
 # ---- stage: tune ---------------------------------------------------------------------------------------------------------
-TETHERS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
+TETHERS = (0.0, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
+TETHER_SLACK = 1.005
+"""the planned policy takes the lightest tether whose validation MSE is within 0.5 % of the best one: the most adaptive
+setting that costs nothing measurable (a heavy enough tether is the fixed polygon itself)"""
 
 
 def network(w: Work):
@@ -474,18 +477,21 @@ def tune(w: Work) -> None:
             per_image_mse(generator, scans_of(images, w.geometry, directions, positions)['partial_scan'], images).mean()
         )
 
-    def policy(score, desc):
-        return policy_directions(score, images, w.geometry, w.candidates, w.blind, desc=desc, progress=w.progress)
+    def policy(score, desc, candidates=w.candidates, blind=w.blind):
+        return policy_directions(score, images, w.geometry, candidates, blind, desc=desc, progress=w.progress)
+
+    planned = planned_candidates(w, w.geometry)
 
     result = {
         'images': f'training images {rows.start}-{rows.stop - 1}',
         'network': w.network,
         'spiral': mse_of(positions=fixed_paths.spiral(w.geometry)),
         'spiral_polygon': mse_of(positions=fixed_paths.FIXED_PATHS['spiral_polygon'](w.geometry)),
-        'tethers': {str(t): mse_of(policy(erd.tethered_scorer(net, vertices, t), f'tether {t}')) for t in TETHERS},
+        'tethers': {str(t): mse_of(policy(erd.tethered_scorer(net, vertices, t), f'tether {t}', *planned)) for t in TETHERS},
         'lookahead': mse_of(policy(erd.lookahead_scorer(net, completer(generator)), 'lookahead')),
     }
-    result['chosen_tether'] = float(min(result['tethers'], key=result['tethers'].get))
+    best = min(result['tethers'].values())
+    result['chosen_tether'] = min(float(t) for t, mse in result['tethers'].items() if mse <= TETHER_SLACK * best)
     w.results['tune'] = result
     w.save_results()
 
@@ -525,6 +531,18 @@ def learned_static(w: Work):
     return positions_of(np.float32(w.results['learned_static']), w.geometry)
 
 
+def planned_candidates(w: Work, geometry):
+    """The planned policy's candidates and blind start: deviations from the spiral polygon, its first segment on it."""
+    from training import erd
+
+    return erd.base_relative_candidates(base_vertices(geometry), len(w.candidates)), [0]
+
+
+def offered(w: Work, name: str):
+    """(candidates, blind start) a row's decisions choose among."""
+    return planned_candidates(w, w.geometry) if name == 'erd_planned' else (w.candidates, w.blind)
+
+
 def scorer_of(w: Work, name: str):
     """A row's scoring function, or the generator its clairvoyant choice uses."""
     from training import erd
@@ -547,7 +565,7 @@ def directions_of(w: Work, name: str, images, desc: str):
     score = scorer_of(w, name)
     if name.startswith('oracle_greedy'):
         return oracle_directions(w, score, images)
-    return policy_directions(score, images, w.geometry, w.candidates, w.blind, desc=desc, progress=w.progress)
+    return policy_directions(score, images, w.geometry, *offered(w, name), desc=desc, progress=w.progress)
 
 
 def fixed_positions(w: Work, name: str):
@@ -653,9 +671,9 @@ def decision_time(w: Work) -> dict:
     for name in ('erd_greedy', 'erd_planned', 'erd_lookahead'):
         scans = w.sizes.decision_scans
         score, images = scorer_of(w, name), w.test['test'][:scans]
-        policy_directions(score, images[:1], w.geometry, w.candidates, w.blind, batch=1, progress=False)  # warm-up
+        policy_directions(score, images[:1], w.geometry, *offered(w, name), batch=1, progress=False)  # warm-up
         started = time.perf_counter()
-        policy_directions(score, images, w.geometry, w.candidates, w.blind, batch=1, progress=False)
+        policy_directions(score, images, w.geometry, *offered(w, name), batch=1, progress=False)
         out[name] = 1000 * (time.perf_counter() - started) / (scans * (w.geometry.segments - len(w.blind)))
     return out
 
@@ -682,8 +700,8 @@ def geometry(w: Work) -> None:
         def mse(directions=None, positions=None):
             return per_image_mse(generator, scans_of(images, g, directions, positions)['partial_scan'], images)
 
-        def policy(score):
-            return mse(policy_directions(score, images, g, w.candidates, blind, progress=False))
+        def policy(score, candidates=w.candidates, start=blind):
+            return mse(policy_directions(score, images, g, candidates, start, progress=False))
 
         spiral = mse(positions=fixed_paths.spiral(g))
         out[f'{segments}x{probes}'] = {
@@ -692,7 +710,9 @@ def geometry(w: Work) -> None:
                 'spiral_polygon': mse(positions=fixed_paths.FIXED_PATHS['spiral_polygon'](g)),
                 'oracle_greedy': mse(oracle_directions(w, generator, images, geometry=g, blind=blind)),
                 'erd_greedy': policy(erd.erd_scorer(net)),
-                'erd_planned': policy(erd.tethered_scorer(net, vertices, w.results['tune']['chosen_tether'])),
+                'erd_planned': policy(
+                    erd.tethered_scorer(net, vertices, w.results['tune']['chosen_tether']), *planned_candidates(w, g)
+                ),
             }.items()
         }
     w.results['geometries'] = out
@@ -835,18 +855,29 @@ def markdown(result: dict) -> str:
             '',
         ]
     if 'tune' in result:
-        t = result['tune']
+        t, grid = result['tune'], result.get('tune_fixed_grid', {}).get('tethers', {})
         lines += [
             f'## Tether weight of the planned policy ({t["images"]}, bank generator, network {t["network"]})',
             '',
-            '| policy | MSE |',
-            '|---|---|',
-            f'| spiral | {t["spiral"]:.5f} |',
-            f'| spiral polygon | {t["spiral_polygon"]:.5f} |',
-            *[f'| ERD, tether {k} | {v:.5f} |' for k, v in t['tethers'].items()],
-            f'| ERD lookahead (2 segments) | {t["lookahead"]:.5f} |',
+            "Candidates: the direction to the spiral polygon's next vertex turned by multiples of 22.5 degrees (so a heavy "
+            "tether retraces the polygon); beside it, the first run's fixed grid of 16 directions (the tether cannot follow "
+            'the polygon exactly there).',
             '',
-            f'Chosen tether: {t["chosen_tether"]}.',
+            '| policy | MSE | with the fixed grid |',
+            '|---|---|---|',
+            f'| spiral | {t["spiral"]:.5f} | |',
+            f'| spiral polygon | {t["spiral_polygon"]:.5f} | |',
+            *[
+                f'| ERD, tether {k} | {v:.5f} | ' + (f'{grid[k]:.5f} |' if k in grid else '|')
+                for k, v in t['tethers'].items()
+            ],
+            *[f'| ERD, tether {k} | | {v:.5f} |' for k, v in grid.items() if k not in t['tethers']],
+            f'| ERD lookahead (2 segments, fixed grid) | {t["lookahead"]:.5f} | |',
+            '',
+            f'Chosen tether: {t["chosen_tether"]} (the lightest within {100 * (TETHER_SLACK - 1):.1f} % of the best '
+            "validation MSE). Tethers whose scans are the polygon's exactly (the same MSE): "
+            + (', '.join(k for k, v in t['tethers'].items() if v == t['spiral_polygon']) or 'none')
+            + '.',
             '',
         ]
     rows = result.get('rows')

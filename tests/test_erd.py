@@ -104,23 +104,31 @@ def test_choice_quality_counts_agreement_and_regret_against_the_best_valid_candi
     assert q['random_agreement'] == pytest.approx((1 / 2 + 1 / 3) / 2)
 
 
-def test_a_heavy_tether_follows_the_spiral_polygon_and_never_leaves_the_image():
+def test_a_heavy_tether_retraces_the_spiral_polygon_and_a_light_one_deviates_where_the_map_points():
     g = ScanGeometry(image_size=96, segments=20, probes_per_segment=20)
     polygon = fixed_paths.spiral_polygon(g)
     assert not pixel_indices(fixed_paths.positions_of(polygon, g), 96)[1].any()
+    vertices = erd.base_vertices(polygon, g)
 
     class Flat:
         def __call__(self, x, training=False):
             return ops.zeros((*x.shape[:3], 1))
 
-    cand = imitation.candidate_directions(64)
-    blind = np.argmax(polygon[:1] @ cand.T, axis=-1)
-    scorer = erd.tethered_scorer(Flat(), erd.base_vertices(polygon, g), tether=1.0)
+    class LeftHalf:  # measuring pays only in the left half of the image
+        def __call__(self, x, training=False):
+            return ops.broadcast_to(ops.convert_to_tensor((np.arange(96) < 48).astype(np.float32))[None, None, :, None],
+                                    (x.shape[0], 96, 96, 1))  # fmt: skip
+
     imgs = ops.convert_to_tensor(np.zeros((2, 96, 96), np.float32))
-    directions = ops.convert_to_numpy(candidates.greedy_scan(scorer, imgs, views(2), g, cand, blind))
-    cos = np.sum(directions[0] * polygon, -1)
-    assert np.degrees(np.arccos(np.clip(cos, -1, 1))).max() < 6.0  # within one grid step of 5.6 degrees
-    assert not pixel_indices(fixed_paths.positions_of(directions[0], g), 96)[1].any()
+    offered = erd.base_relative_candidates(vertices, 16)
+    heavy = candidates.greedy_scan(erd.tethered_scorer(Flat(), vertices, 1.0), imgs, views(2), g, offered, [0])
+    np.testing.assert_allclose(ops.convert_to_numpy(heavy)[0], polygon, atol=1e-5)
+    light = ops.convert_to_numpy(candidates.greedy_scan(erd.tethered_scorer(LeftHalf(), vertices, 1e-3), imgs, views(2),
+                                                        g, offered, [0]))  # fmt: skip
+    positions = fixed_paths.positions_of(light[0], g)
+    assert not pixel_indices(positions, 96)[1].any()
+    left = lambda p: np.mean(p[:, 1] < 47.5)  # noqa: E731
+    assert left(positions) > left(fixed_paths.positions_of(polygon, g)) + 0.2
 
 
 def test_the_network_learns_where_scanning_reduces_the_stand_in_error():

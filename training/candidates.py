@@ -40,9 +40,8 @@ def segment_pixels(start, direction, geometry: ScanGeometry):
 
 
 def _each_candidate(start, candidates):
-    """(N * K, 2) starts and directions: every candidate from every start, candidate index fastest."""
-    n, k = start.shape[0], candidates.shape[0]
-    return ops.repeat(start, k, axis=0), ops.tile(candidates, (n, 1))
+    """(N * K, 2) starts and directions: every candidate (N, K, 2) from its scan's start, candidate index fastest."""
+    return ops.repeat(start, candidates.shape[1], axis=0), ops.reshape(candidates, (-1, 2))
 
 
 @dataclass
@@ -58,7 +57,7 @@ class Decision:
     indices: object
     """(N, t, P, 2) their pixel indices"""
     candidates: object
-    """(K, 2) candidate directions"""
+    """(N, K, 2) each scan's candidate directions"""
     geometry: ScanGeometry
 
     @property
@@ -83,13 +82,13 @@ class Decision:
     def unscanned_pixels(self):
         """(N, K, H * W): 1 at every pixel candidate k would scan that no earlier segment scanned."""
         starts, dirs = _each_candidate(self.start, self.candidates)
-        covered = ops.reshape(segment_pixels(starts, dirs, self.geometry), (self.n, self.candidates.shape[0], -1))
+        covered = ops.reshape(segment_pixels(starts, dirs, self.geometry), (self.n, self.candidates.shape[1], -1))
         return covered * (1.0 - ops.reshape(self.partial[..., 1], (self.n, 1, -1)))
 
     def extended(self, images, views):
         """The N * K scans (candidate index fastest) with each candidate's segment added: (values, indices) of t + 1
         segments, read from images (N, H, W) through views (N, 2). Clairvoyant: only a teacher may call this."""
-        k = self.candidates.shape[0]
+        k = self.candidates.shape[1]
         starts, dirs = _each_candidate(self.start, self.candidates)
         positions, _ = scan_ops.segment_positions(starts, dirs, self.geometry)
         raw, idx, _ = scan_ops.sample(ops.repeat(images, k, axis=0), positions, self.geometry.image_size)
@@ -100,19 +99,28 @@ class Decision:
         return values, ops.concatenate([ops.repeat(self.indices, k, axis=0), idx[:, None]], axis=1)
 
 
+def fixed_candidates(directions):
+    """The same K candidate directions (K, 2) at every decision (an evenly spaced set: imitation.candidate_directions)."""
+    grid = ops.convert_to_tensor(np.asarray(directions, np.float32))
+    return lambda t, start: ops.broadcast_to(grid[None], (start.shape[0], *grid.shape))
+
+
 def greedy_scan(score, images, views, geometry: ScanGeometry, candidates, blind_path=()):
     """Directions (N, T, 2) of a segment-greedy policy scanning images (N, H, W) through detector views (N, 2).
 
-    score: Decision -> (N, K) scores, higher is better; invalid candidates are never taken. The first len(blind_path)
-    decisions take the candidates blind_path lists (indices) instead: nothing has been seen yet.
+    candidates: K directions (K, 2) offered at every decision, or a function (t, start (N, 2)) -> (N, K, 2) of each
+    scan's candidates (deviations from a planned path, erd.base_relative_candidates). score: Decision -> (N, K) scores,
+    higher is better; invalid candidates are never taken. The first len(blind_path) decisions take the candidates
+    blind_path lists (indices) instead: nothing has been seen yet.
     """
     n, T = images.shape[0], geometry.segments
-    cand = ops.convert_to_tensor(np.asarray(candidates, np.float32))
+    offered = candidates if callable(candidates) else fixed_candidates(candidates)
     start = scan_ops.initial_start(n, geometry)
     values, indices, directions = [], [], []
     for t in range(T):
+        cand = offered(t, start)
         if t < len(blind_path):
-            taken = ops.broadcast_to(cand[int(blind_path[t])][None], (n, 2))
+            choice = ops.full((n,), int(blind_path[t]), 'int32')
         else:
             decision = Decision(
                 t,
@@ -123,7 +131,8 @@ def greedy_scan(score, images, views, geometry: ScanGeometry, candidates, blind_
                 geometry,
             )
             scores = ops.where(decision.valid, ops.convert_to_tensor(score(decision)), -float('inf'))
-            taken = ops.take(cand, ops.argmax(scores, axis=1), axis=0)
+            choice = ops.argmax(scores, axis=1)
+        taken = ops.take_along_axis(cand, ops.reshape(choice, (n, 1, 1)), axis=1)[:, 0]
         directions.append(taken)
         _, start, _, v, idx, _ = scan_ops.scan_segment(images, start, taken, views, geometry)
         values.append(v)

@@ -101,7 +101,7 @@ def completion_mse(complete, partial, images):
 def clairvoyant_mse(complete, images, views, d: Decision):
     """(m0 (N,), m (N, K)) as NumPy: completion MSE of the scan so far and with each valid candidate's segment added (an
     invalid candidate, never taken, is not completed: its m is m0)."""
-    k = d.candidates.shape[0]
+    k = d.candidates.shape[1]
     values, indices = d.extended(images, views)
     rows = np.flatnonzero(ops.convert_to_numpy(d.valid).reshape(-1))
     partial = scan_ops.partial_scans(ops.take(values, rows, 0), ops.take(indices, rows, 0), d.geometry.image_size)
@@ -317,9 +317,25 @@ def base_vertices(base_directions, geometry: ScanGeometry) -> np.ndarray:
 def tether_distance(d: Decision, vertices):
     """(N, K) distance, in segment lengths, from each candidate's end to the planned base path's vertex after it."""
     length = d.geometry.segment_length
-    ends = d.start[:, None, :] + length * d.candidates[None, :, :]
+    ends = d.start[:, None, :] + length * d.candidates
     target = ops.convert_to_tensor(np.asarray(vertices, np.float32)[d.t + 1])
     return ops.sqrt(ops.sum(ops.square(ends - target), axis=-1)) / length
+
+
+def base_relative_candidates(vertices, k: int):
+    """Candidates as deviations from a planned base path: at decision t, the direction from where the scan is to the
+    base path's vertex t + 1, turned by 2 pi j / k (j = 0..k-1); j = 0 at every decision retraces the base path."""
+    target = ops.convert_to_tensor(np.asarray(vertices, np.float32))
+    turn = 2 * np.pi * np.arange(k) / k
+    cos, sin = ops.convert_to_tensor(np.cos(turn, dtype=np.float32)), ops.convert_to_tensor(np.sin(turn, dtype=np.float32))
+
+    def offered(t, start):
+        toward = target[t + 1][None] - start
+        u = toward / ops.maximum(ops.sqrt(ops.sum(ops.square(toward), axis=-1, keepdims=True)), 1e-6)
+        row, col = u[:, :1], u[:, 1:]
+        return ops.stack([cos * row - sin * col, sin * row + cos * col], axis=-1)
+
+    return offered
 
 
 def tethered_scorer(net, vertices, tether: float):
@@ -332,7 +348,7 @@ def lookahead_scorer(net, complete, discount: float = 1.0):
     pixels imputed by the generator's completion of the scan so far (its expectation of what they hold)."""
 
     def score(d: Decision):
-        g, k = d.geometry, d.candidates.shape[0]
+        g, k = d.geometry, d.candidates.shape[1]
         now = predicted_reductions(net, d)
         completion = ops.convert_to_tensor(complete(d.partial))[..., 0]  # (N, H, W), on the partial scan's scale
         pixels = ops.reshape(d.unscanned_pixels, (d.n * k, g.image_size, g.image_size))
@@ -344,8 +360,8 @@ def lookahead_scorer(net, complete, discount: float = 1.0):
             ],
             axis=-1,
         )
-        ends = ops.reshape(d.start[:, None, :] + g.segment_length * d.candidates[None], (-1, 2))
-        later = Decision(d.t + 1, ends, None, None, d.candidates, g)
+        ends = ops.reshape(d.start[:, None, :] + g.segment_length * d.candidates, (-1, 2))
+        later = Decision(d.t + 1, ends, None, None, ops.repeat(d.candidates, k, axis=0), g)
         later.__dict__['partial'] = imputed  # the imagined scan (cached_property slot)
         if d.t + 1 == g.segments:  # the last segment: nothing comes after it
             return now
