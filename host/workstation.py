@@ -82,9 +82,13 @@ class LocalClient:
 
         self.completer, self.timeout_s = GeneratorCompleter(str(checkpoint)), timeout_s
         self.device = device_name()
+        self.address = f'in this process ({checkpoint})'
 
-    def ping(self) -> None:
-        pass
+    def ping(self) -> dict:
+        """What this completer takes, as a service announces its limits (no message size: nothing is sent)."""
+        return {'image_size': self.completer.image_size, 'max_bytes': None, 'max_frames': None}
+
+    limits = ping
 
     def complete(self, scan_id: str, partial: np.ndarray) -> np.ndarray:
         return self.completer(np.asarray(partial, np.float32)[None])[0]

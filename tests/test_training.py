@@ -528,4 +528,6 @@ def test_the_shipped_model_on_a_users_file_against_the_shipped_fixed_path(tmp_pa
     assert low <= versus['ratio'] <= high and f'{low:.3f}-{high:.3f}' in r.stdout
     assert report['target_blur']['sigma_px'] == 2.5 and 'sigma 2.5 px' in r.stdout
     assert report['flat_at_true_mean']['mse'] > 0 and (tmp_path / 'r' / 'scans-mine-npy-all.png').is_file()
+    assert (tmp_path / 'r' / 'scans-mine-npy-all-baseline.png').is_file()  # the baseline's paths beside the actor's
+    assert 'the default policy (checkpoints/policies.json) is spiral' in r.stdout
     assert not (ROOT / 'checkpoints' / 'quality' / 'report-mine-npy-all.json').exists()  # never written into

@@ -215,6 +215,11 @@ def main(argv=None) -> int:
         test[:6], scans['positions'][:6], scans['partial_scan'][:6], completions[:6], path=figure, error_map=True
     )
     written = [out / f'report-{label}.json', figure]
+    if fixed is not None:
+        written.append(out / f'scans-{label}-baseline.png')
+        paths_and_completions(
+            test[:6], fixed_scans['positions'][:6], fixed_scans['partial_scan'][:6], fixed[:6], path=written[-1], error_map=True
+        )
     curve = (run or ckpt) / 'learning_curve.csv'
     if curve.is_file():
         with open(curve, newline='') as f:
@@ -227,6 +232,10 @@ def main(argv=None) -> int:
         written.append(out / 'learning_curve.png')
     if args.save_completions:
         written += save_completions(args, ckpt, baseline, out / 'completions')
+    print(
+        f'the default policy (checkpoints/policies.json) is {policies.default_name()}: the best measured one; '
+        f'the baseline below is {policies.baseline_name()}'
+    )
     for key, r in rows.items():
         print(
             f'{key:28s} MSE {r["mse"]:.5f}  PSNR {r["psnr"]:.2f} dB  SSIM {r["ssim"]:.3f}  ({r["n_images"]} images of {dataset}, {split})'
