@@ -218,7 +218,12 @@ def main(argv=None) -> int:
     if fixed is not None:
         written.append(out / f'scans-{label}-baseline.png')
         paths_and_completions(
-            test[:6], fixed_scans['positions'][:6], fixed_scans['partial_scan'][:6], fixed[:6], path=written[-1], error_map=True
+            test[:6],
+            fixed_scans['positions'][:6],
+            fixed_scans['partial_scan'][:6],
+            fixed[:6],
+            path=written[-1],
+            error_map=True,
         )
     curve = (run or ckpt) / 'learning_curve.csv'
     if curve.is_file():
