@@ -35,7 +35,7 @@ def evaluate(split: str, run: Path, fixed_runs: dict, n_test: int, rng) -> dict:
     from model import fixed_paths, scan_ops
     from training import checkpoint, imitation
     from training.candidates import greedy_scan
-    from training.data import load_split
+    from training.data import load_config_split
     from training.error_map import scorer
     from training.evaluate import complete, fixed_path_scans, perfect_views, score
     from training.stats import bootstrap_ratio
@@ -44,7 +44,7 @@ def evaluate(split: str, run: Path, fixed_runs: dict, n_test: int, rng) -> dict:
     g = cfg.geometry
     generator = checkpoint.load_generator(run / 'checkpoint')
     error_net = keras.models.load_model(run / 'error_map.keras', compile=False)
-    images = load_split(cfg.dataset, split, n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.data_seed)[:n_test]
+    images = load_config_split(cfg, split)[:n_test]
     candidates = imitation.candidate_directions(cfg.teacher_directions)
     blind = imitation.blind_start(cfg.base_path, cfg.teacher_blind_segments, candidates, g)
     start = time.perf_counter()

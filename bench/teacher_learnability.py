@@ -44,7 +44,7 @@ def buffer_of(run: Path):
     from model import scan_ops
     from training import checkpoint
     from training.augment import augment
-    from training.data import load_split
+    from training.data import load_config_split
 
     directory = checkpoint.verify(run / 'checkpoint')
     cfg = checkpoint.load_config(directory)
@@ -54,7 +54,7 @@ def buffer_of(run: Path):
         raise SystemExit(f'{run} is not an imitation run (its training state holds no demos buffer)')
     filled = int(np.count_nonzero(np.abs(demos['targets']).sum(axis=(1, 2))))  # unfilled slots hold all-zero targets
     demos = {k: v[:filled] for k, v in demos.items()}
-    images = load_split(cfg.dataset, 'train', n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.data_seed)
+    images = load_config_split(cfg, 'train')
     imgs = augment(ops.take(images, demos['image'], axis=0), demos['augment'])
     obs = np.asarray(scan_ops.scan_paths(imgs, demos['directions'], demos['view'], cfg.geometry)['observations'])
     seen = np.concatenate([np.zeros_like(obs[:, :1]), obs[:, :-1]], axis=1).astype(np.float32)

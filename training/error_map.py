@@ -86,7 +86,7 @@ def scorer(error_net):
 def main(argv=None) -> int:
     from model.cli import Parser, integer
     from training import checkpoint
-    from training.data import DataError, load_split
+    from training.data import DataError, load_config_split
 
     p = Parser(
         prog='python -m training.error_map', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -99,7 +99,7 @@ def main(argv=None) -> int:
     try:
         cfg = checkpoint.load_config(args.run / 'checkpoint')
         generator = checkpoint.load_generator(args.run / 'checkpoint')
-        images = load_split(cfg.dataset, 'train', n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.data_seed)
+        images = load_config_split(cfg, 'train')
     except (checkpoint.CheckpointError, DataError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
