@@ -334,9 +334,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+def _stop_while_starting(*_) -> None:
+    """Ctrl-C before the service serves: nothing is held yet, so stop at once, whatever the loading code catches."""
+    _log('interrupted')
+    os._exit(130)
+
+
 def main(argv=None) -> int:
     """The service's command; Ctrl-C or SIGTERM at any point stops it with one line, never a traceback."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop cleanly (with the summary) on kill / systemd stop
+    signal.signal(signal.SIGINT, _stop_while_starting)
     try:
         return _run(parse_args(argv))
     except KeyboardInterrupt:
@@ -387,6 +394,7 @@ def _run(args) -> int:
         f'ready on {address} ({secure}): completer={args.completer}{backend} image={image_size} '
         f'max_batch={args.max_batch} max_connections={args.max_connections}, client data held at most {held} bytes'
     )
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # serving: Ctrl-C ends with the summary below
     try:
         service.serve()
     except KeyboardInterrupt:
