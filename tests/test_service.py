@@ -461,12 +461,15 @@ def test_ctrl_c_stops_the_service_with_one_line_at_any_point(tmp_path):
     env = {**os.environ, 'PYTHONPATH': str(ROOT), 'TF_CPP_MIN_LOG_LEVEL': '3'}
     args = [PYTHON, '-m', 'host.generator_service', '--checkpoint', 'checkpoints/quality', '--port', str(port)]
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while 'tensorflow' not in open(f'/proc/{proc.pid}/maps').read():  # the generator is loading (Keras, lazily)
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGINT)
-    err = proc.communicate(timeout=120)[1]
+    try:
+        deadline = time.monotonic() + 120
+        while 'tensorflow' not in open(f'/proc/{proc.pid}/maps').read():  # the generator is loading (Keras, lazily)
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGINT)
+        err = proc.communicate(timeout=120)[1]
+    finally:
+        proc.kill()  # never left serving when the test fails
     assert proc.returncode in (0, 130) and 'Traceback' not in err, err
     proc = start_service(port, '--completer', 'interpolate', '--keys', str(keys / 'service'), keys=keys / 'board')
     proc.send_signal(signal.SIGINT)
