@@ -322,7 +322,9 @@ def test_images_with_nothing_to_scan_are_refused(tmp_path, fill):
     path = tmp_path / 'images.npy'
     np.save(path, images)
     r = run_host('--images', str(path), '--server', 'none', '--out', str(tmp_path / 'scans'), '--scans', '1')
-    said = 'no finite value (all NaN or Inf): nothing to scan' if fill != 7.0 else 'image(s) [1] are constant (nothing to scan)'
+    said = (
+        'no finite value (all NaN or Inf): nothing to scan' if fill != 7.0 else 'image(s) [1] are constant (nothing to scan)'
+    )
     assert r.returncode == 2 and 'images.npy' in r.stderr and said in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
 
