@@ -204,6 +204,18 @@ def run_program(*args: str, timeout: float = 300) -> subprocess.CompletedProcess
     return subprocess.run([PYTHON, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
 
 
+def complete_pending(store) -> subprocess.CompletedProcess:
+    """run_scan.py --complete-pending on a store, against a fresh interpolating service."""
+    port = free_port()
+    service = start_service(port, '--completer', 'interpolate')
+    try:
+        return run_program(
+            'host/run_scan.py', '--complete-pending', '--out', str(store.root), '--server', f'127.0.0.1:{port}'
+        )
+    finally:
+        stop(service)
+
+
 def row(**counts) -> dict:
     """One probe's record: every key of the table, None where it does not apply."""
     keys = ('sent', 'answered', 'crashes', 'tracebacks', 'lost', 'duplicated', 'corrupt', 'stuck', 'peak_memory_mb')
@@ -225,12 +237,7 @@ def probe_bad_pending_entries(work: Path) -> dict:
         spoiled = {1: np.full((96, 96, 2), 'x'), 2: np.zeros((96, 96, 2), np.float32)}
         store.add(f's{k}', {**arrays, 'partial_scan': spoiled.get(k, arrays['partial_scan'])}, meta)
     (store.pending / 'folder.npz').mkdir()
-    port = free_port()
-    service = start_service(port, '--completer', 'interpolate')
-    try:
-        r = run_program('host/run_scan.py', '--complete-pending', '--out', str(store.root), '--server', f'127.0.0.1:{port}')
-    finally:
-        stop(service)
+    r = complete_pending(store)
     good = {'s0', 's3', 's4', 's5'}
     return row(
         sent=7,
@@ -432,12 +439,7 @@ def probe_oversized_pending_scans(work: Path) -> dict:
         big = np.zeros((200, 200, 2), np.float32)
         big[:96, :96] = arrays['partial_scan']
         store.add(f'a{k}', {**arrays, 'partial_scan': big}, {**meta, 'scan_id': f'a{k}'})
-    port = free_port()
-    service = start_service(port, '--completer', 'interpolate')
-    try:
-        r = run_program('host/run_scan.py', '--complete-pending', '--out', str(store.root), '--server', f'127.0.0.1:{port}')
-    finally:
-        stop(service)
+    r = complete_pending(store)
     good = {f'b{k}' for k in range(5)}
     return row(
         sent=7,
