@@ -173,14 +173,9 @@ def sequencer_paths(actor_dir: Path) -> dict:
     regs = timing.CLOCK_TO_Q_NS + timing.NET_NS + timing.SETUP_NS
     vector = cfg.vector_bits(contract.output.bits)
     return {
-        'direction_step: 2 CORDIC micro-rotations per stage': round(regs + 2 * timing.adder_ns(vector), 3),
-        'direction_step first stage: negate | zero test, select, 1 micro-rotation': round(
-            regs
-            + max(timing.adder_ns(contract.output.bits + 1), 2 * (timing.NET_NS + timing.LUT_NS))
-            + timing.NET_NS
-            + timing.LUT_NS
-            + timing.adder_ns(vector),
-            3,
+        'direction_step: 1 CORDIC micro-rotation per stage': round(regs + timing.adder_ns(vector), 3),
+        'direction_step first stage: negate | zero test, select': round(
+            regs + max(timing.adder_ns(contract.output.bits + 1), 2 * (timing.NET_NS + timing.LUT_NS)), 3
         ),
         'probe_calibration stage 1: FIFO read, raw - offset': round(
             regs + timing.NET_NS + timing.LUT_NS + timing.adder_ns(17), 3

@@ -210,8 +210,11 @@ module scan_sequencer #(
     wire det_last_of_segment = k_det == PROBES - 1;
     wire pos_handshake = m_axis_pos_tvalid && m_axis_pos_tready;
     wire [15:0] pos_taken_now = pos_taken + pos_handshake;
-    wire [15:0] first_of_next_segment = seg_det_base + PROBES + 1;  // its number among the scan's position words
-    wire [15:0] second_of_segment = seg_det_base + 2;               // probe 1 of the arriving sample's segment
+    // pos_taken_now < (the number of probe 1 of the arriving sample's segment, of the next segment's first position word
+    // among the scan's position words): both compares of registered counts, the handshake only choosing between them
+    // (the handshake through an adder and a compare was the sequencer's critical path after place and route)
+    wire before_second = pos_handshake ? pos_taken < seg_det_base + 1 : pos_taken < seg_det_base + 2;
+    wire before_next_first = pos_handshake ? pos_taken < seg_det_base + PROBES : pos_taken < seg_det_base + PROBES + 1;
     reg [31:0] stall_count;                          // consecutive cycles the report stream has been held
     wire stalled = stall_count > watchdog_cycles;
     assign beam_blank = (idle_wait && idle_count != 0) || stalled;
@@ -393,7 +396,7 @@ module scan_sequencer #(
                 seg_det <= seg_det + det_last_of_segment;
                 if (det_last_of_segment) seg_det_base <= seg_det_base + PROBES;
             end
-            if (det_in && k_det == 0 && pos_taken_now < second_of_segment) begin
+            if (det_in && k_det == 0 && before_second) begin
                 idle_wait <= 1'b1;
                 idle_count <= 0;  // the first cycle is the turnaround every probe has: not a wait
             end else if (idle_wait) begin
@@ -405,7 +408,7 @@ module scan_sequencer #(
                 end
             end
             if (det_in && det_last_of_segment && seg_det != SEGMENTS - 1) begin
-                dead_wait <= pos_taken_now < first_of_next_segment;
+                dead_wait <= before_next_first;
                 dead_count <= 1;
                 decision_wait <= 1'b1;
                 decision_count <= 1;
