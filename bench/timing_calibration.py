@@ -2,7 +2,8 @@
 critical path of every place and route run, and the stand-in's routing terms fitted to them.
 
     python -m bench.timing_calibration --runs hls/build/rtl/place_and_route.json:hls/actors/default \\
-        /tmp/pnr_47a503f.json:/tmp/wrap            # make pnr's result files, each with the actor it routed
+        /tmp/pnr_47a503f.json:/tmp/wrap:plain      # make pnr's result files, each with the actor it routed
+                                                   # (:plain: cut without a register after each multiplier, as before)
 
 For every run whose critical path lies inside the core (from stage s's input registers to stage s + 1's), the cut is
 recomputed with the model that made it (`timing.ASSUMED`) and stage s's worst chain is split into Zynq cell delay, nets,
@@ -31,17 +32,20 @@ def core_stage(path: dict) -> int | None:
     return int(m.group(1)) if m and 'stage' in path.get('to', '') else None
 
 
-def points(runs: list[tuple[Path, Path]]) -> list[dict]:
+def points(runs: list[tuple[Path, Path, bool]]) -> list[dict]:
     from da4ml.types import CombLogic
 
     from hls import timing
 
     out = []
-    for result_file, actor in runs:
+    for result_file, actor, register_multipliers in runs:
         result = json.loads(result_file.read_text())
         logic = CombLogic.load(actor / 'comb_logic.json')
         for cut in result['cuts']:
-            stages = timing.stage_delays(timing.pipeline(logic, cut['core_period_ns'], timing.ASSUMED), timing.ASSUMED)
+            pipe = timing.pipeline(logic, cut['core_period_ns'], timing.ASSUMED, register_multipliers)
+            if len(pipe.solutions) != cut.get('core_pipeline_stages', len(pipe.solutions)):
+                raise ValueError(f'{result_file}: the recomputed cut is not the routed one (another cut rule?)')
+            stages = timing.stage_delays(pipe, timing.ASSUMED)
             for design, routes in cut['designs'].items():
                 for r in routes:
                     stage = core_stage(r['critical_path'])
@@ -91,16 +95,16 @@ def main(argv=None) -> int:
     from host.cli import Parser
 
     p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--runs', nargs='+', required=True, help='RESULT.json:ACTOR_DIR pairs (make pnr outputs)')
+    p.add_argument('--runs', nargs='+', required=True, help='RESULT.json:ACTOR_DIR[:plain] (make pnr outputs)')
     p.add_argument('--grade', type=int, default=6, help='the speed grade to fit (the stand-in default: 6, its slowest)')
     args = p.parse_args(argv)
     runs = []
     for item in args.runs:
-        result, _, actor = item.rpartition(':')
-        if not (Path(result).is_file() and (Path(actor) / 'comb_logic.json').is_file()):
-            print(f'error: {item}: expected RESULT.json:ACTOR_DIR (a make pnr result and its actor folder)', file=sys.stderr)
+        result, actor, *rule = item.split(':')
+        if not (Path(result).is_file() and (Path(actor) / 'comb_logic.json').is_file() and rule in ([], ['plain'])):
+            print(f'error: {item}: expected RESULT.json:ACTOR_DIR[:plain] (a make pnr result, its actor)', file=sys.stderr)
             return 2
-        runs.append((Path(result), Path(actor)))
+        runs.append((Path(result), Path(actor), rule != ['plain']))
     pts = points(runs)
     routing, source, rms = fit(pts, args.grade)
     table = []

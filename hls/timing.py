@@ -149,9 +149,12 @@ def stage_budget_ns(period_ns: float, routing: Routing = ASSUMED) -> float:
     return period_ns - CLOCK_UNCERTAINTY_NS - routing.logic_scale * (CLOCK_TO_Q_NS + SETUP_NS) - routing.net()
 
 
-def arrival_times(comb: CombLogic, budget_ns: float | None = None, routing: Routing = ASSUMED) -> list[float]:
+def arrival_times(
+    comb: CombLogic, budget_ns: float | None = None, routing: Routing = ASSUMED, register_multipliers: bool = True
+) -> list[float]:
     """Each operation's output time (ns) from the stage inputs; with budget_ns, an operation that would cross a multiple of
-    the budget starts at that multiple instead (it begins the next stage)."""
+    the budget starts at that multiple instead (it begins the next stage), and so does one that reads a multiplier
+    block's product (register_multipliers; False: the rule of the cuts routed before issue 22)."""
     times: list[float] = []
     fanout = fanouts(comb)
     for op in comb.ops:
@@ -163,17 +166,19 @@ def arrival_times(comb: CombLogic, budget_ns: float | None = None, routing: Rout
             if d > budget_ns:
                 raise ValueError(f'one operation ({op}) takes {d:.2f} ns, more than a stage may ({budget_ns:.2f} ns)')
             stage = math.floor(base / budget_ns + 1e-9)
-            after_multiplier = any(op_parts(comb.ops[i], comb.ops)[2] for i in ins)
+            after_multiplier = register_multipliers and any(op_parts(comb.ops[i], comb.ops)[2] for i in ins)
             if base + d > (stage + 1) * budget_ns + 1e-9 or (after_multiplier and base > stage * budget_ns + 1e-9):
                 base = (stage + 1) * budget_ns
         times.append(base + d)
     return times
 
 
-def pipeline(comb: CombLogic, period_ns: float = 10.0, routing: Routing = ASSUMED) -> Pipeline:
+def pipeline(
+    comb: CombLogic, period_ns: float = 10.0, routing: Routing = ASSUMED, register_multipliers: bool = True
+) -> Pipeline:
     """Cut the graph so that no stage's estimated critical path exceeds the clock period."""
     budget = stage_budget_ns(period_ns, routing)
-    times = arrival_times(comb, budget, routing)
+    times = arrival_times(comb, budget, routing, register_multipliers)
     timed = CombLogic(
         shape=comb.shape, inp_shifts=comb.inp_shifts, out_idxs=comb.out_idxs, out_shifts=comb.out_shifts,
         out_negs=comb.out_negs, ops=[op._replace(latency=t) for op, t in zip(comb.ops, times)],

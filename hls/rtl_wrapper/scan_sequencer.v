@@ -216,7 +216,8 @@ module scan_sequencer #(
     wire before_second = pos_handshake ? pos_taken < seg_det_base + 1 : pos_taken < seg_det_base + 2;
     wire before_next_first = pos_handshake ? pos_taken < seg_det_base + PROBES : pos_taken < seg_det_base + PROBES + 1;
     reg [31:0] stall_count;                          // consecutive cycles the report stream has been held
-    wire stalled = stall_count > watchdog_cycles;
+    reg stalled;                                     // ... more than watchdog_cycles of them (registered: the compare
+                                                     // and the count behind it were the next critical path, 95.6 MHz)
     assign beam_blank = (idle_wait && idle_count != 0) || stalled;
 
     integer slot;
@@ -253,10 +254,12 @@ module scan_sequencer #(
             det_taken <= 0;
             discarded <= 0;
             stall_count <= 0;
+            stalled <= 1'b0;
             stall_blank_cycles <= 0;
         end else if (!active) begin
             discarded <= discarded + det_discard;
             stall_count <= 0;
+            stalled <= 1'b0;
             if (start) begin  // decision 0: nothing seen yet, at the centre
                 active <= 1'b1;
                 done <= 1'b0;
@@ -294,6 +297,7 @@ module scan_sequencer #(
             cycle <= cycle + 1;
             discarded <= discarded + det_discard;
             stall_count <= m_axis_report_tvalid && !m_axis_report_tready ? stall_count + (stall_count != 32'hFFFFFFFF) : 0;
+            stalled <= m_axis_report_tvalid && !m_axis_report_tready && stall_count >= watchdog_cycles;
             stall_blank_cycles <= stall_blank_cycles + stalled;
 
             // decisions
