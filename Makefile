@@ -78,8 +78,8 @@ hls: venv
 rtl: venv
 	$(PY) -m hls.build_rtl --actor $(ACTOR) --out hls/build/rtl
 
-# post-route Fmax of the core and the scan IP on the open ECP5 flow for the default 6.5 ns cut (about 20 minutes on 2 idle
-# cores) -> hls/build/rtl/place_and_route.json; then bench.hardware --update takes it into hardware.json
+# post-route Fmax of the core and the scan IP on the open ECP5 flow for the default cut, sources.CUT_NS (about 20 minutes
+# on 2 idle cores) -> hls/build/rtl/place_and_route.json; then bench.hardware --update takes it into hardware.json
 pnr: venv
 	$(PY) -m hls.place_route --actor $(ACTOR) --rtl hls/build/rtl
 	$(PY) -m bench.hardware --actor $(ACTOR) --rtl hls/build/rtl --rtl-sim bench/results/rtl_sim --update

@@ -25,11 +25,11 @@ HERE = Path(__file__).parent
 PERIOD_NS = 10.0
 """the board's clock (FCLK_CLK0, 100 MHz)"""
 CUT_NS = 6.1
-"""the stage budget the core is cut for by hls.timing's estimate. On the ECP5 stand-in (grade 6, make pnr,
-bench/results/hardware.json fabric.place_and_route): cut for 10 ns the wrapping core routed at 52.9 MHz (a stage estimated
-at 9.8 ns took 18.9 ns); the saturating core cut for 6.5 ns routed at 84.1 MHz (a multiplier and adders in one stage), at
-95.4 MHz with a register after every multiplier; 6.1 ns is the tightest budget a multiplier (4.64 ns estimated) fits,
-21 stages as at 6.5"""
+"""the stage budget the core is cut for by hls.timing's estimate. On the ECP5 stand-in (grade 6, make pnr;
+bench/results/timing_calibration.json, hardware.json fabric.place_and_route): cut for 10 ns the wrapping core routed at
+52.9 MHz (a stage estimated at 9.7 ns took 18.9 ns); the saturating core cut for 6.5 ns at 84.1 MHz (a multiplier and
+adders in one stage), at 95.4 MHz with a register after every multiplier; 6.1 ns, the tightest budget a multiplier
+(4.64 ns estimated) fits, 21 stages as at 6.5: 102.3 MHz"""
 SEQUENCER_MODULES = [
     'direction_step.v', 'probe_calibration.v', 'position_feature.v', 'word_fifo.v', 'async_fifo.v', 'scan_clock_bridge.v',
     'scan_sequencer.v',
