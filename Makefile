@@ -77,10 +77,10 @@ hls: venv
 rtl: venv
 	$(PY) -m hls.build_rtl --actor $(ACTOR) --out hls/build/rtl
 
-# post-route Fmax of the core and the scan IP on the open ECP5 flow, for the default 10 ns cut and a 6.5 ns one (about 35
-# minutes on 2 cores) -> hls/build/rtl/place_and_route.json; then bench.hardware --update takes it into hardware.json
+# post-route Fmax of the core and the scan IP on the open ECP5 flow for the default cut, sources.CUT_NS (about 20 minutes
+# on 2 idle cores) -> hls/build/rtl/place_and_route.json; then bench.hardware --update takes it into hardware.json
 pnr: venv
-	$(PY) -m hls.place_route --actor $(ACTOR) --rtl hls/build/rtl --periods-ns 10 6.5
+	$(PY) -m hls.place_route --actor $(ACTOR) --rtl hls/build/rtl
 	$(PY) -m bench.hardware --actor $(ACTOR) --rtl hls/build/rtl --rtl-sim bench/results/rtl_sim --update
 
 bitstream: venv
@@ -90,11 +90,16 @@ bitstream: venv
 bench-hw: venv
 	$(PY) -m bench.hardware --actor $(ACTOR) --rtl hls/build/rtl --hls hls/build/hls4ml --rtl-sim bench/results/rtl_sim
 
-# 1e5 decisions through the per-decision wrapper and 1e3 whole scans through the scan sequencer, Icarus and Verilator
+# 1e5 decisions through the per-decision wrapper, 1e3 whole scans through the scan sequencer (every tenth at the detector's
+# extremes), 20 scans per microscope dwell, and 1e3 scans per scan-clock ratio with the scan side on its own clock;
+# Icarus and Verilator. Smaller runs: make bench-rtl-sim DECISIONS=20000 SCANS=200
+DECISIONS ?= 100000
+SCANS ?= 1000
 bench-rtl-sim: venv simulators
-	ACTOR_DIR=$(abspath $(ACTOR)) RTL_DECISIONS=100000 $(PY) -m pytest -n 2 --timeout 7200 rtl_tests/actor_axis -q
-	ACTOR_DIR=$(abspath $(ACTOR)) SEQ_SCANS=1000 $(PY) -m pytest -n 2 --timeout 7200 rtl_tests/scan_sequencer_axi -k scans -q
-	for dwell in 10 30 100; do ACTOR_DIR=$(abspath $(ACTOR)) SEQ_SCANS=20 SEQ_DWELL=$$dwell $(PY) -m pytest -n 2 --timeout 7200 rtl_tests/scan_sequencer_axi -k scans -q || exit 1; done
+	ACTOR_DIR=$(abspath $(ACTOR)) RTL_DECISIONS=$(DECISIONS) $(PY) -m pytest -n 2 --timeout 7200 rtl_tests/actor_axis -q
+	ACTOR_DIR=$(abspath $(ACTOR)) SEQ_SCANS=$(SCANS) $(PY) -m pytest -n 2 --timeout 7200 rtl_tests/scan_sequencer_axi -k test_scans -q
+	for dwell in 10 25 40 100; do ACTOR_DIR=$(abspath $(ACTOR)) SEQ_SCANS=20 SEQ_DWELL=$$dwell $(PY) -m pytest -n 2 --timeout 7200 rtl_tests/scan_sequencer_axi -k test_scans -q || exit 1; done
+	ACTOR_DIR=$(abspath $(ACTOR)) TWO_CLOCK_SCANS=$(SCANS) $(PY) -m pytest -n 2 --timeout 7200 rtl_tests/scan_sequencer_axi -k two_clocks -q
 
 serve: venv
 	$(PY) -m host.generator_service --checkpoint $(CHECKPOINT)

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hls.rtl_wrapper.sources import PERIOD_NS
+
 RESULTS = Path('bench/results/hardware.json')
 TABLE = Path('bench/results/hardware.md')
 DEFAULT_ACTOR = 'hls/actors/default'
@@ -163,7 +165,7 @@ def sequencer_paths(actor_dir: Path) -> dict:
     """The same estimate for the longest register-to-register paths of the hand-written sequencer RTL (read off its
     Verilog: what lies between two registers)."""
     from hls import timing
-    from hls.contract import ActorContract
+    from hls.contract import GAIN, ActorContract
     from hls.sequencer_model import SequencerConfig
 
     contract = ActorContract.from_json(actor_dir / 'contract.json')
@@ -171,22 +173,26 @@ def sequencer_paths(actor_dir: Path) -> dict:
     regs = timing.CLOCK_TO_Q_NS + timing.NET_NS + timing.SETUP_NS
     vector = cfg.vector_bits(contract.output.bits)
     return {
-        'direction_step: 3 CORDIC micro-rotations per stage': round(regs + 3 * timing.adder_ns(vector), 3),
-        'direction_step first stage: negate | zero test, select, 2 micro-rotations': round(
-            regs
-            + max(timing.adder_ns(contract.output.bits + 1), 2 * (timing.NET_NS + timing.LUT_NS))
-            + timing.NET_NS
-            + timing.LUT_NS
-            + 2 * timing.adder_ns(vector),
-            3,
+        'direction_step: 1 CORDIC micro-rotation per stage': round(regs + timing.adder_ns(vector), 3),
+        'direction_step first stage: negate | zero test, select': round(
+            regs + max(timing.adder_ns(contract.output.bits + 1), 2 * (timing.NET_NS + timing.LUT_NS)), 3
         ),
-        'probe_calibration: (raw - offset) * gain': round(
-            regs + timing.adder_ns(17) + timing.NET_NS + timing.DSP_MULTIPLY_NS, 3
+        'probe_calibration stage 1: FIFO read, raw - offset': round(
+            regs + timing.NET_NS + timing.LUT_NS + timing.adder_ns(17), 3
+        ),
+        'probe_calibration stage 2: (raw - offset) * half the gain': round(regs + timing.NET_NS + timing.DSP_MULTIPLY_NS, 3),
+        'probe_calibration stage 3: sum of the halves': round(regs + timing.adder_ns(17 + GAIN.frac + 1), 3),
+        'probe_calibration stage 4: round half up': round(regs + timing.adder_ns(17 + GAIN.frac + 1), 3),
+        'probe_calibration stage 5: saturate': round(
+            regs + timing.adder_ns(17 + GAIN.frac + 1) + timing.NET_NS + timing.LUT_NS, 3
         ),
         'position_feature stage 1: two adds': round(
             regs + 2 * timing.adder_ns(cfg.position_bits + contract.input.frac + 3), 3
         ),
         'scan_sequencer: position + step': round(regs + timing.adder_ns(cfg.position_bits), 3),
+        'scan_sequencer: PROBES * step, then start + that (one add per stage)': round(
+            regs + timing.adder_ns(cfg.position_bits), 3
+        ),
         'scan_sequencer: nearest pixel, clamp': round(
             regs + timing.adder_ns(cfg.position_int + 1) + 2 * (timing.NET_NS + timing.LUT_NS), 3
         ),
@@ -222,7 +228,7 @@ def fabric(actor_dir: Path, rtl: Path, rtl_sim: Path | None) -> dict:
     core = json.loads((rtl / 'core.json').read_text())
     out = {
         'actor': str(actor_dir),
-        'clock_mhz': round(1000 / core['clock_period_ns'], 3),
+        'clock_mhz': round(1000 / PERIOD_NS, 3),
         'core': {k: v for k, v in core.items() if not k.endswith('kifs')},
         'timing_model': timing_model(),
         'former_cut': old_cut_delays(actor_dir),
@@ -278,7 +284,8 @@ def fabric_tables(f: dict) -> str:
     core, old = f['core'], f['former_cut']
     paths = ', '.join(str(s['critical_path_ns']) for s in core['stage_delays'])
     lines += [
-        f'Core pipeline: {core["pipeline_stages"]} stages, {core["latency_cycles"]} cycles from input to output register; '
+        f'Core pipeline: cut for {core["cut_ns"]} ns, {core["pipeline_stages"]} stages, {core["latency_cycles"]} cycles '
+        f'from input to output register; '
         f'estimated critical path per stage (ns): {paths} (worst {core["worst_stage_ns"]}). The former cut (da4ml unit '
         f'latencies, cutoff 5): {old["pipeline_stages"]} stages, worst {old["worst_stage_ns"]} ns by the same estimate. '
         f'Zynq place and route: {f["zynq_place_and_route"]}.',
@@ -288,7 +295,7 @@ def fabric_tables(f: dict) -> str:
     if 'cuts' in pnr:
         lines += [
             f'Place and route on the stand-in ({pnr["tool"]}, {pnr["device"]}; speed grade 6 is its slowest, 8 its '
-            f'fastest; the core cut by hls.timing for each period, the default {pnr["default_period_ns"]} ns):',
+            f'fastest; the core cut by hls.timing for each stage budget, the default {pnr["default_cut_ns"]} ns):',
             '',
             '| core cut for (ns) | core stages | design | speed grade | post-route Fmax (MHz) | >= 100 MHz | '
             'critical path: logic + routing (ns) |',

@@ -45,13 +45,42 @@ def cells_tcl(design: board_design.Design) -> str:
         lines.append(f'set_property -dict [list {config(c.config)}] [get_bd_cells {h}/{c.name}]')
     for master, slave in design.streams:
         lines.append(f'connect_bd_intf_net [get_bd_intf_pins {h}/{master}] [get_bd_intf_pins {h}/{slave}]')
-    clocks = ' '.join(f'[get_bd_pins {h}/{c.name}/{pin}]' for c in design.cells for pin in c.clocks)
-    lines.append(f'connect_bd_net [get_bd_pins ps7/FCLK_CLK0] [get_bd_pins rst_fclk0/slowest_sync_clk] {clocks}')
+    pins = lambda kind: ' '.join(f'[get_bd_pins {h}/{c.name}/{p}]' for c in design.cells for p in getattr(c, kind))  # noqa: E731
+    if design.scan_clock_mhz:
+        lines.append(f'connect_bd_net [get_bd_pins ps7/FCLK_CLK0] [get_bd_pins rst_fclk0/slowest_sync_clk] {pins("clocks")}')
+        lines.append(f'connect_bd_net [get_bd_pins ps7/FCLK_CLK1] {pins("scan_clocks")}')
+    else:
+        lines.append(
+            f'connect_bd_net [get_bd_pins ps7/FCLK_CLK0] [get_bd_pins rst_fclk0/slowest_sync_clk] {pins("clocks")} '
+            f'{pins("scan_clocks")}'
+        )
     resets = ' '.join(f'[get_bd_pins {h}/{c.name}/{pin}]' for c in design.cells for pin in c.resets)
     lines.append(f'connect_bd_net [get_bd_pins rst_fclk0/peripheral_aresetn] {resets}')
     for driver, pin in design.scan_resets:
         lines.append(f'connect_bd_net [get_bd_pins {h}/{driver}] [get_bd_pins {h}/{pin}]')
+    for pin in design.pins:
+        lines.append(f'create_bd_port -dir O {pin.port}')
+        lines.append(f'connect_bd_net [get_bd_pins {h}/{pin.driver}] [get_bd_ports {pin.port}]')
     return '\n'.join(lines)
+
+
+def constraints(design: board_design.Design) -> str:
+    """The XDC: each pin's package pin and I/O standard; with a scan clock, FCLK_CLK0 and FCLK_CLK1 (Vivado's
+    clk_fpga_0 and clk_fpga_1) are asynchronous groups (only the FIFOs' synchronisers cross between them)."""
+    lines = [
+        f'set_property -dict {{ PACKAGE_PIN {p.package_pin} IOSTANDARD {p.iostandard} }} [get_ports {{ {p.port} }}]'
+        for p in design.pins
+    ]
+    if design.scan_clock_mhz:
+        lines.append('set_clock_groups -asynchronous -group [get_clocks clk_fpga_0] -group [get_clocks clk_fpga_1]')
+    return '\n'.join(lines) + '\n'
+
+
+def ps_clock_config(design: board_design.Design) -> str:
+    """The PS7 properties that enable FCLK_CLK1 at the scan clock's frequency (nothing with one clock)."""
+    if not design.scan_clock_mhz:
+        return ''
+    return f' CONFIG.PCW_EN_CLK1_PORT {{1}} CONFIG.PCW_FPGA1_PERIPHERAL_FREQMHZ {{{design.scan_clock_mhz:g}}}'
 
 
 def axi_tcl(design: board_design.Design) -> str:
@@ -72,13 +101,15 @@ def axi_tcl(design: board_design.Design) -> str:
     return '\n'.join(lines)
 
 
-def write_tcl(actor_dir: Path, out: Path) -> Path:
-    """Generate the RTL sources and the Tcl; returns the Tcl's path."""
+def write_tcl(actor_dir: Path, out: Path, scan_clock_mhz: float | None = None) -> Path:
+    """Generate the RTL sources, the constraints and the Tcl; returns the Tcl's path."""
     from hls.rtl_wrapper.sources import EMULATOR, prepare
 
     out = out.resolve()
     sources = prepare(actor_dir, out / 'rtl', top='scan_sequencer_axi')
-    design = board_design.design(sources.parameters, sources.contract.geometry.image_size)
+    design = board_design.design(sources.parameters, sources.contract.geometry.image_size, scan_clock_mhz=scan_clock_mhz)
+    xdc = out / 'pynq_z2.xdc'
+    xdc.write_text(constraints(design))
     files = [*sources.files, EMULATOR]
     mems = sorted((out / 'rtl' / 'da4ml' / 'src' / 'memfiles').glob('*.mem'))
     values = {
@@ -90,6 +121,8 @@ def write_tcl(actor_dir: Path, out: Path) -> Path:
         '@CLOCK_MHZ@': str(board_design.CLOCK_MHZ),
         '@SOURCES@': ' '.join(str(f.resolve()) for f in files),
         '@MEMFILES@': ' '.join(str(m) for m in mems),
+        '@CONSTRAINTS@': str(xdc),
+        '@PS_CLOCKS@': ps_clock_config(design),
         '@CELLS@': cells_tcl(design),
         '@AXI@': axi_tcl(design),
     }
@@ -102,7 +135,7 @@ def write_tcl(actor_dir: Path, out: Path) -> Path:
 
 
 def main(argv=None) -> int:
-    from model.cli import Parser
+    from model.cli import Parser, real
 
     p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument(
@@ -113,6 +146,10 @@ def main(argv=None) -> int:
     )
     p.add_argument('--out', type=Path, default=ROOT / 'build' / 'bitstream')
     p.add_argument('--tcl-only', action='store_true', help='write the Tcl and sources, do not run Vivado')
+    p.add_argument(
+        '--scan-clock-mhz', type=real(1, 500), default=None,
+        help='run the scan side (scan coil, detector, microscope) on its own clock, FCLK_CLK1 at this frequency',
+    )  # fmt: skip
     args = p.parse_args(argv)
     actor = args.actor
     if actor is None:
@@ -121,7 +158,7 @@ def main(argv=None) -> int:
     if message := missing_actor_file(actor):
         print(f'error: {message}', file=sys.stderr)
         return 2
-    tcl = write_tcl(actor, args.out)
+    tcl = write_tcl(actor, args.out, args.scan_clock_mhz)
     print(f'wrote {tcl}')
     if args.tcl_only:
         return 0

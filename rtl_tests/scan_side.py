@@ -19,6 +19,7 @@ class Microscope:
     outstanding: how many position words it holds before answering (1: one beam that takes the next position only after
     the previous sample went out; more: a scan coil that queues positions). dwell: (min, max) clock cycles from taking a
     position to offering its sample. stall: probability that it holds tready low in a cycle where it could take a word.
+    `free_running(n)` offers n more samples that answer no position word, as a free-running ADC does between scans.
     """
 
     def __init__(self, dut, clock, resetn, rng: random.Random, outstanding: int = 1, dwell=(0, 0), stall: float = 0.0):
@@ -31,20 +32,26 @@ class Microscope:
         self.pos_cycles: list[int] = []
         self.det_cycles: list[int] = []
         self.held_off = 0  # cycles a detector sample was offered and not taken
+        self.unsolicited: deque = deque()  # samples answering no position word, offered when none is pending
         dut.m_axis_pos_tready.value = 0
         dut.s_axis_det_tvalid.value = 0
         dut.s_axis_det_tdata.value = 0
         cocotb.start_soon(self._run())
 
+    def free_running(self, n: int) -> None:
+        self.unsolicited.extend(range(n))
+
     async def _run(self):
         dut = self.dut
         pending: deque = deque()  # (raw sample, cycle it may go out)
         pos_ready = det_valid = False
+        source = pending  # the queue of the sample on offer
         while True:
             await RisingEdge(self.clock)
             self.cycle += 1
             if self.resetn.value == 0:  # the scan side is reset (the sequencer's reset, ABORT): drop what is pending
                 pending.clear()
+                self.unsolicited.clear()
                 self.words_at_reset = len(self.words)
                 pos_ready = det_valid = False
                 dut.s_axis_det_tvalid.value = 0
@@ -57,14 +64,18 @@ class Microscope:
                 row, col = word & 0xFF, word >> 8 & 0xFF
                 pending.append((int(self.image[row, col]), self.cycle + 1 + self.rng.randint(*self.dwell)))
             if det_valid and dut.s_axis_det_tready.value == 1:
-                pending.popleft()
-                self.det_cycles.append(self.cycle)
+                source.popleft()
+                if source is pending:
+                    self.det_cycles.append(self.cycle)
                 det_valid = False
             elif det_valid:
                 self.held_off += 1  # a sample offered and not taken: an ADC would lose it
             if not det_valid and pending and pending[0][1] <= self.cycle:
                 dut.s_axis_det_tdata.value = pending[0][0] & 0xFFFF
-                det_valid = True
+                det_valid, source = True, pending
+            elif not det_valid and not pending and self.unsolicited:
+                dut.s_axis_det_tdata.value = 0x7FFF
+                det_valid, source = True, self.unsolicited
             dut.s_axis_det_tvalid.value = int(det_valid)
             pos_ready = len(pending) < self.outstanding and self.rng.random() >= self.stall
             dut.m_axis_pos_tready.value = int(pos_ready)

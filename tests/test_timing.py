@@ -46,3 +46,11 @@ def test_pipelined_core_computes_what_the_graph_computes(logic):
     x = lo + step * rng.integers(0, np.round((hi - lo) / step) + 1, (8, len(lo)))
     for row in x:
         assert np.array_equal(np.asarray(pipe(row), np.float64), np.asarray(logic(row), np.float64))
+
+
+def test_the_stand_in_terms_are_the_fitted_ones():
+    """hls.timing.STAND_IN is what bench/timing_calibration.py last fitted to the routed paths (rerun it, copy them)."""
+    import json
+
+    fitted = json.loads((ACTOR.parents[2] / 'bench' / 'results' / 'timing_calibration.json').read_text())['fitted']
+    assert timing.STAND_IN._asdict() == fitted

@@ -15,10 +15,16 @@
 //   s_axis_det                one raw detector sample per position word, in order
 //   m_axis_report             one 64-bit report word per probe: lanes [raw, row | col << 8, v_row, v_col]; TLAST = last
 //                             probe of the scan
-// The detector is never held off: s_axis_det_tready stays high through a scan, and each sample waits in a small FIFO
-// (as deep as the position words that can be out) until its report word can go out and the decision of its segment is
-// known (only probe 0's sample can be early); that also keeps the observation of the next decision intact until the
-// actor has taken it.
+// The detector is never held off, so a free-running ADC can be connected: s_axis_det_tready is high whenever the
+// sequencer is out of reset. A sample answering a position word the scan coil has taken waits in a small FIFO (as deep as
+// the position words that can be out) until its report word can go out and the decision of its segment is known (only
+// probe 0's sample can be early); that also keeps the observation of the next decision intact until the actor has taken
+// it. Any other sample (between scans, or more samples than positions handed out) is discarded and counted
+// (`discarded`, since reset).
+//
+// Watchdog: when the PS stops taking report words (m_axis_report_tvalid high, tready low) for more than
+// `watchdog_cycles` cycles, the scan stops at its next position with the beam parked; `beam_blank` then stays high until
+// the report stream moves again, and `stall_blank_cycles` counts those cycles in the scan.
 //
 // Measured here, per scan (the PS reads them, hls/contract.py names the registers): scan_cycles (start to the last
 // report word), dead_max (the longest gap from a segment's last sample in to the next segment's first position word
@@ -56,6 +62,7 @@ module scan_sequencer #(
     output reg done,
     input signed [15:0] offset,
     input [GAIN_FRAC-1:0] gain,
+    input [31:0] watchdog_cycles,
     // the actor core
     output [OBS_TDATA_BITS-1:0] m_axis_obs_tdata,
     output m_axis_obs_tuser,
@@ -82,6 +89,8 @@ module scan_sequencer #(
     output reg [15:0] decision_max,
     output reg [15:0] probe_idle_max,
     output reg [31:0] probe_idle_total,
+    output reg [31:0] discarded,
+    output reg [31:0] stall_blank_cycles,
     output beam_blank
 );
     localparam FB = FEATURE_BITS;
@@ -141,8 +150,9 @@ module scan_sequencer #(
     );
 
     // the next segment's start -> its two position features (observation slots P and P + 1)
-    reg signed [POS_BITS-1:0] next_r, next_c;
-    reg next_valid;
+    reg signed [POS_BITS-1:0] start_r, start_c;      // the latest segment start known (next_valid: the next one's)
+    reg signed [POS_BITS-1:0] span_r, span_c;        // PROBES * step, registered (one add each side of the register)
+    reg span_valid, next_valid;
     wire start_feature_valid;
     wire signed [FB-1:0] start_feature_r, start_feature_c;
     position_feature #(
@@ -150,7 +160,7 @@ module scan_sequencer #(
         .FEATURE_FRAC(FEATURE_FRAC), .DIV_CLAMP(DIV_CLAMP), .DIV_OFFSET(DIV_OFFSET), .DIV_MULTIPLIER(DIV_MULTIPLIER),
         .DIV_SHIFT(DIV_SHIFT)
     ) start_row (
-        .clk(clk), .rstn(rstn && active), .in_valid(next_valid), .start(next_r), .out_valid(start_feature_valid),
+        .clk(clk), .rstn(rstn && active), .in_valid(next_valid), .start(start_r), .out_valid(start_feature_valid),
         .feature(start_feature_r)
     );
     position_feature #(
@@ -158,7 +168,7 @@ module scan_sequencer #(
         .FEATURE_FRAC(FEATURE_FRAC), .DIV_CLAMP(DIV_CLAMP), .DIV_OFFSET(DIV_OFFSET), .DIV_MULTIPLIER(DIV_MULTIPLIER),
         .DIV_SHIFT(DIV_SHIFT)
     ) start_col (
-        .clk(clk), .rstn(rstn && active), .in_valid(next_valid), .start(next_c), .out_valid(),
+        .clk(clk), .rstn(rstn && active), .in_valid(next_valid), .start(start_c), .out_valid(),
         .feature(start_feature_c)
     );
 
@@ -169,8 +179,12 @@ module scan_sequencer #(
     // every sample answers a position word still in `outstanding`, so this FIFO, as deep, is never full: tready stays high
     wire samples_empty, samples_full;
     wire [15:0] sample;
-    assign s_axis_det_tready = active && !samples_full;
-    wire det_in = s_axis_det_tvalid && s_axis_det_tready;
+    reg [15:0] pos_taken;                            // position words the scan coil has taken in this scan
+    reg [15:0] det_taken;                            // samples taken into the FIFO in this scan
+    assign s_axis_det_tready = rstn;
+    wire det_expected = active && det_taken < pos_taken;
+    wire det_in = s_axis_det_tvalid && det_expected;
+    wire det_discard = s_axis_det_tvalid && rstn && !det_expected;
     word_fifo #(.WIDTH(16), .DEPTH_LOG2(FIFO_LOG2)) samples (
         .clk(clk), .rstn(rstn && active), .push(det_in), .din(s_axis_det_tdata), .pop(sample_in),
         .dout(sample), .empty(samples_empty), .full(samples_full)
@@ -194,12 +208,17 @@ module scan_sequencer #(
     reg [7:0] k_det, seg_det;                        // probe and segment of the next sample to arrive
     reg [15:0] seg_det_base;                         // seg_det * PROBES, kept by additions (no multiplier in the path)
     wire det_last_of_segment = k_det == PROBES - 1;
-    reg [15:0] pos_taken;                            // position words the scan coil has taken in this scan
     wire pos_handshake = m_axis_pos_tvalid && m_axis_pos_tready;
     wire [15:0] pos_taken_now = pos_taken + pos_handshake;
-    wire [15:0] first_of_next_segment = seg_det_base + PROBES + 1;  // its number among the scan's position words
-    wire [15:0] second_of_segment = seg_det_base + 2;               // probe 1 of the arriving sample's segment
-    assign beam_blank = idle_wait && idle_count != 0;
+    // pos_taken_now < (the number of probe 1 of the arriving sample's segment, of the next segment's first position word
+    // among the scan's position words): both compares of registered counts, the handshake only choosing between them
+    // (the handshake through an adder and a compare was the sequencer's critical path after place and route)
+    wire before_second = pos_handshake ? pos_taken < seg_det_base + 1 : pos_taken < seg_det_base + 2;
+    wire before_next_first = pos_handshake ? pos_taken < seg_det_base + PROBES : pos_taken < seg_det_base + PROBES + 1;
+    reg [31:0] stall_count;                          // consecutive cycles the report stream has been held
+    reg stalled;                                     // ... more than watchdog_cycles of them (registered: the compare
+                                                     // and the count behind it were the next critical path, 95.6 MHz)
+    assign beam_blank = (idle_wait && idle_count != 0) || stalled;
 
     integer slot;
     always @(posedge clk) begin
@@ -213,6 +232,7 @@ module scan_sequencer #(
             k_out <= 0;
             seg_out <= 0;
             positions_done <= 1'b0;
+            span_valid <= 1'b0;
             next_valid <= 1'b0;
             k_in <= 0;
             seg_in <= 0;
@@ -230,7 +250,16 @@ module scan_sequencer #(
             probe_idle_max <= 0;
             probe_idle_total <= 0;
             cycle <= 0;
+            pos_taken <= 0;
+            det_taken <= 0;
+            discarded <= 0;
+            stall_count <= 0;
+            stalled <= 1'b0;
+            stall_blank_cycles <= 0;
         end else if (!active) begin
+            discarded <= discarded + det_discard;
+            stall_count <= 0;
+            stalled <= 1'b0;
             if (start) begin  // decision 0: nothing seen yet, at the centre
                 active <= 1'b1;
                 done <= 1'b0;
@@ -241,6 +270,8 @@ module scan_sequencer #(
                 step_ok <= 1'b0;
                 pos_r <= CENTRE;
                 pos_c <= CENTRE;
+                start_r <= CENTRE;
+                start_c <= CENTRE;
                 k_out <= 0;
                 seg_out <= 0;
                 positions_done <= 1'b0;
@@ -258,10 +289,16 @@ module scan_sequencer #(
                 seg_det <= 0;
                 seg_det_base <= 0;
                 pos_taken <= 0;
+                det_taken <= 0;
+                stall_blank_cycles <= 0;
                 cycle <= 1;
             end
         end else begin
             cycle <= cycle + 1;
+            discarded <= discarded + det_discard;
+            stall_count <= m_axis_report_tvalid && !m_axis_report_tready ? stall_count + (stall_count != 32'hFFFFFFFF) : 0;
+            stalled <= m_axis_report_tvalid && !m_axis_report_tready && stall_count >= watchdog_cycles;
+            stall_blank_cycles <= stall_blank_cycles + stalled;
 
             // decisions
             if (obs_taken) begin
@@ -285,14 +322,20 @@ module scan_sequencer #(
             end
 
             // steps and positions
+            span_valid <= 1'b0;
             next_valid <= 1'b0;
             if (step_in) begin
                 step_r <= new_step_r;
                 step_c <= new_step_c;
                 step_ok <= 1'b1;
-                next_r <= pos_r + new_step_r * PROBES;  // pos is this segment's start until probe 1 is offered
-                next_c <= pos_c + new_step_c * PROBES;
-                next_valid <= seg_out < SEGMENTS - 1;
+                span_r <= new_step_r * PROBES;
+                span_c <= new_step_c * PROBES;
+                span_valid <= seg_out < SEGMENTS - 1;
+            end
+            if (span_valid) begin  // the next segment's start
+                start_r <= start_r + span_r;
+                start_c <= start_c + span_c;
+                next_valid <= 1'b1;
             end
             if (offer) begin
                 m_axis_pos_tdata <= {col_px, row_px};
@@ -351,12 +394,13 @@ module scan_sequencer #(
             // measurements, on the samples as they arrive: from a segment's last sample in to the next segment's first
             // position taken / step known; from probe 0's sample in to probe 1's position taken (the beam waits on probe 0)
             pos_taken <= pos_taken_now;
+            det_taken <= det_taken + det_in;
             if (det_in) begin
                 k_det <= det_last_of_segment ? 8'd0 : k_det + 1'b1;
                 seg_det <= seg_det + det_last_of_segment;
                 if (det_last_of_segment) seg_det_base <= seg_det_base + PROBES;
             end
-            if (det_in && k_det == 0 && pos_taken_now < second_of_segment) begin
+            if (det_in && k_det == 0 && before_second) begin
                 idle_wait <= 1'b1;
                 idle_count <= 0;  // the first cycle is the turnaround every probe has: not a wait
             end else if (idle_wait) begin
@@ -368,7 +412,7 @@ module scan_sequencer #(
                 end
             end
             if (det_in && det_last_of_segment && seg_det != SEGMENTS - 1) begin
-                dead_wait <= pos_taken_now < first_of_next_segment;
+                dead_wait <= before_next_first;
                 dead_count <= 1;
                 decision_wait <= 1'b1;
                 decision_count <= 1;

@@ -2,7 +2,7 @@
 
     prepare(actor_dir, out, top='actor_axis' | 'scan_sequencer_axi') -> RtlSources
 
-The da4ml core (`actor_core`, pipelined by hls.timing so that no stage's estimated critical path exceeds the clock period)
+The da4ml core (`actor_core`, pipelined by hls.timing so that no stage's estimated critical path exceeds CUT_NS)
 takes its inputs packed with the traced fixed-point formats (kif) of each element, which can differ from the wire formats
 of hls/contract.py (e.g. one more fractional bit). `actor_core_io.v`, generated here, maps the contract's words (obs,
 h, c in, action, h', c' out) onto the core's packed ports by shifts and sign extension, so the hand-written wrappers only
@@ -23,8 +23,17 @@ from hls.export import missing_actor_file
 
 HERE = Path(__file__).parent
 PERIOD_NS = 10.0
-"""the board's clock (FCLK_CLK0, 100 MHz): the core is cut into stages that fit it (hls.timing)"""
-SEQUENCER_MODULES = ['direction_step.v', 'probe_calibration.v', 'position_feature.v', 'word_fifo.v', 'scan_sequencer.v']
+"""the board's clock (FCLK_CLK0, 100 MHz)"""
+CUT_NS = 6.1
+"""the stage budget the core is cut for by hls.timing's estimate. On the ECP5 stand-in (grade 6, make pnr;
+bench/results/timing_calibration.json, hardware.json fabric.place_and_route): cut for 10 ns the wrapping core routed at
+52.9 MHz (a stage estimated at 9.7 ns took 18.9 ns); the saturating core cut for 6.5 ns at 84.1 MHz (a multiplier and
+adders in one stage), at 95.4 MHz with a register after every multiplier; 6.1 ns, the tightest budget a multiplier
+(4.64 ns estimated) fits, 21 stages as at 6.5: 102.3 MHz"""
+SEQUENCER_MODULES = [
+    'direction_step.v', 'probe_calibration.v', 'position_feature.v', 'word_fifo.v', 'async_fifo.v', 'scan_clock_bridge.v',
+    'scan_sequencer.v',
+]  # fmt: skip
 TOPS = {
     'actor_axis': ['actor_axis.v'],
     'scan_sequencer_axi': ['actor_axis.v', *SEQUENCER_MODULES, 'scan_sequencer_axi.v'],
@@ -103,7 +112,7 @@ def _glue(contract: ActorContract, inp_kifs, out_kifs, n_in_bits: int, n_out_bit
     ])  # fmt: skip
 
 
-def write_core(actor_dir: str | Path, out: str | Path, period_ns: float = PERIOD_NS) -> dict:
+def write_core(actor_dir: str | Path, out: str | Path, period_ns: float = CUT_NS) -> dict:
     """da4ml's Verilog of the actor in actor_dir, cut into stages by hls.timing, written to out/src (actor_core.v,
     static/*.v, memfiles/*.mem). Returns the core's description: widths, kifs, stages, latency, estimated stage delays."""
     from da4ml.codegen.rtl.rtl_model import RTLModel
@@ -125,7 +134,7 @@ def write_core(actor_dir: str | Path, out: str | Path, period_ns: float = PERIOD
         'output_bits': int(sum(sum(k) for k in zip(*logic.out_kifs))),
         'input_kifs': [list(map(int, k)) for k in zip(*logic.inp_kifs)],
         'output_kifs': [list(map(int, k)) for k in zip(*logic.out_kifs)],
-        'clock_period_ns': period_ns,
+        'cut_ns': period_ns,
         'stage_budget_ns': round(timing.stage_budget_ns(period_ns), 3),
         'pipeline_stages': len(pipe.solutions),
         'latency_cycles': len(pipe.solutions) + 1,  # a register before every stage, one after the last
@@ -136,7 +145,7 @@ def write_core(actor_dir: str | Path, out: str | Path, period_ns: float = PERIOD
 
 
 def prepare(
-    actor_dir: str | Path, out: str | Path, top: str = TOP, icarus: bool = False, period_ns: float = PERIOD_NS
+    actor_dir: str | Path, out: str | Path, top: str = TOP, icarus: bool = False, period_ns: float = CUT_NS
 ) -> RtlSources:
     """Generate the core of the actor in actor_dir (contract.json, comb_logic.json) and its glue into out; list the files
     and parameters of `top` (see TOPS)."""

@@ -65,6 +65,7 @@ class TB:
         self.rng = random.Random(seed)
         cocotb.start_soon(Clock(dut.clk, 10, unit='ns').start())
         dut.start.value = 0
+        dut.watchdog_cycles.value = 256  # the scan IP's reset value
         self.actor = ScriptedActor(dut, self.rng)
         self.scope = Microscope(dut, dut.clk, dut.rstn, self.rng, outstanding, (0, 4), stall)
         self.report = None

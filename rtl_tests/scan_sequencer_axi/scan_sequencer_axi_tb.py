@@ -6,7 +6,8 @@ sequencer hands the core and the core's h and c registers after every decision (
 in the first scan, not only once it has moved a path). Every decision's inputs also go through the NumPy interpreter of
 the core's graph, which counts the quantize steps that overflowed and wrapped (0 for a saturating core). Environment variables set by the
 pytest launcher: ACTOR_DIR (the quantized actor folder), SEQ_SCANS (scans in run_test_scans), SEQ_RESULT (a JSON file
-for run_test_scans' counts and cycle measurements).
+for run_test_scans' counts and cycle measurements), and for a scan IP built with SCAN_CLOCK = 1: SCAN_PERIOD_NS and
+SCAN_PHASE_NS, the scan side's own clock (the microscope runs on it; its cycle counts are then not the sequencer's).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 import cocotb
 import numpy as np
 from cocotb.clock import Clock
-from cocotb.triggers import RisingEdge
+from cocotb.triggers import RisingEdge, Timer
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiStreamBus, AxiStreamSink
 
 from hls.build_hls import decision_inputs
@@ -51,7 +52,14 @@ class TB:
             bus.log.setLevel(logging.WARNING)
         self.report_stall = report_stall
         self.report = None
-        self.scope = Microscope(dut, dut.aclk, dut.scan_aresetn, self.rng, outstanding, dwell, stall)
+        self.two_clocks = 'SCAN_PERIOD_NS' in os.environ
+        scan_clock = dut.aclk
+        if self.two_clocks:
+            scan_clock = dut.scan_clk
+            cocotb.start_soon(
+                start_clock(scan_clock, float(os.environ['SCAN_PERIOD_NS']), float(os.environ['SCAN_PHASE_NS']))
+            )
+        self.scope = Microscope(dut, scan_clock, dut.scan_aresetn, self.rng, outstanding, dwell, stall)
         self.obs_words: list[int] = []  # the observation beats the core took
         self.states: list[tuple[int, int]] = []  # the core's (h, c) registers as each action beat went out
         self.core_at_reset = (0, 0)  # len(obs_words), len(states) when the scan side was last in reset
@@ -71,7 +79,7 @@ class TB:
 
     async def reset(self):
         self.dut.aresetn.value = 0
-        for _ in range(3):
+        for _ in range(3 if not self.two_clocks else 40):  # the scan side's synchroniser must see it (3 scan clocks)
             await RisingEdge(self.dut.aclk)
         if self.report is None:  # the PS's DMA is reset with the scan side (the driver resets its DMA after an ABORT)
             self.report = AxiStreamSink(
@@ -143,6 +151,13 @@ def word_differences(got: np.ndarray, want: np.ndarray) -> int:
     """Words that differ between (decisions, words) arrays; a missing or extra decision counts all its words."""
     n = min(len(got), len(want))
     return int(np.sum(got[:n] != want[:n])) + abs(len(got) - len(want)) * want.shape[1]
+
+
+async def start_clock(signal, period_ns: float, phase_ns: float) -> None:
+    """A clock unrelated to aclk: its own period, its first edge phase_ns after time 0."""
+    signal.value = 0
+    await Timer(round(phase_ns * 1000), unit='ps')
+    await Clock(signal, 2 * round(period_ns * 500), unit='ps').start()
 
 
 def add(total: dict, counts: dict) -> None:
@@ -267,6 +282,60 @@ async def run_test_registers(dut):
     assert await tb.read('SCANS') == scans + 2
 
 
+@cocotb.test()
+async def run_test_free_running_detector(dut):
+    """A free-running ADC: samples arriving between scans are taken (tready high), discarded and counted (DISCARDED),
+    and the scans before and after them are unchanged."""
+    tb = TB(dut, seed=9)
+    await tb.reset()
+    cal = DetectorCalibration.spanning(-2000, 6000)
+    images = [cal.raw(im) for im in test_images(2)]
+    tb.scope.free_running(37)
+    for _ in range(60):
+        await RisingEdge(dut.aclk)
+    assert await tb.read('DISCARDED') == 37 and not tb.scope.unsolicited
+    _, mismatches = await tb.scan(images[0], cal)
+    tb.scope.free_running(5)
+    _, more = await tb.scan(images[1], cal)  # the five arrive before the scan's first position word goes out
+    assert not any(mismatches.values()) and not any(more.values()), (mismatches, more)
+    assert await tb.read('DISCARDED') == 42 and tb.scope.held_off == 0
+
+
+@cocotb.test()
+async def run_test_watchdog(dut):
+    """The PS stops taking report words for 500 cycles mid-scan: beam_blank is high on every cycle the stall has lasted
+    longer than WATCHDOG cycles (and the sequencer counts exactly those, STALL_BLANK_CYCLES); the scan then completes
+    word for word."""
+    tb = TB(dut, seed=10)
+    await tb.reset()
+    await tb.write('WATCHDOG', 40)
+    assert await tb.read('WATCHDOG') == 40
+    counts = {'over': 0, 'blanked': 0}
+
+    async def stall_and_watch():
+        for _ in range(400):
+            await RisingEdge(dut.aclk)
+        tb.report.pause = True
+        run = 0
+        for cycle in range(1200):
+            await RisingEdge(dut.aclk)
+            if cycle == 500:
+                tb.report.pause = False
+            if run > 40:  # the stall had lasted over 40 cycles before this one
+                counts['over'] += 1
+                counts['blanked'] += int(dut.beam_blank.value)
+            stalled = dut.m_axis_report_tvalid.value == 1 and dut.m_axis_report_tready.value == 0
+            run = run + 1 if stalled else 0
+
+    watcher = cocotb.start_soon(stall_and_watch())
+    cal = DetectorCalibration()
+    _, mismatches = await tb.scan(cal.raw(test_images(1)[0]), cal)
+    await watcher
+    assert not any(mismatches.values()), mismatches
+    assert counts['over'] > 300 and counts['blanked'] == counts['over'], counts
+    assert await tb.read('STALL_BLANK_CYCLES') == counts['over']
+
+
 async def cycles_low(clock, signal) -> int:
     """Cycles an active-low signal stays low, from the next time it goes low."""
     while int(signal.value):
@@ -323,6 +392,7 @@ async def run_test_scans(dut):
         'probe_idle_cycles': {'max': max(idle), 'mean': round(float(np.mean(idle)), 3),
                               'per_scan_total_mean': round(float(np.mean(counters['probe_idle_total'])), 3)},
         'detector_held_off_cycles': tb.scope.held_off,
+        'scan_clock_ns': {k: float(os.environ[k]) for k in ('SCAN_PERIOD_NS', 'SCAN_PHASE_NS')} if tb.two_clocks else None,
         'clock_mhz': 1000 / PERIOD_NS,
     }  # fmt: skip
     dut._log.info('scans: %s', result)
@@ -330,8 +400,10 @@ async def run_test_scans(dut):
         Path(os.environ['SEQ_RESULT']).write_text(json.dumps(result))
     assert not any(mismatches.values()), mismatches
     assert tb.graph.wraps == 0, f'{tb.graph.wraps} quantize steps wrapped'
+    assert tb.scope.held_off == 0, f'the detector was held off for {tb.scope.held_off} cycles'
+    if tb.two_clocks:
+        return  # the microscope counted scan clock cycles: its gaps are not the sequencer's
     assert max(dead) == max(counters['dead_cycles']), f'dead time: testbench {max(dead)}, sequencer {counters}'
     per_scan = [sum(idle[k : k + g.segments]) for k in range(0, len(idle), g.segments)]
     assert counters['probe_idle_total'] == per_scan, f'probe idle per scan: testbench {per_scan}, sequencer {counters}'
     assert max(idle) == max(counters['probe_idle_cycles']), f'probe idle: testbench {max(idle)}, sequencer {counters}'
-    assert tb.scope.held_off == 0, f'the detector was held off for {tb.scope.held_off} cycles'
