@@ -41,11 +41,11 @@ def scan_quality(actor_dir: Path, checkpoint: Path, n_images: int) -> dict:
     from hls.reference import ReferenceActor
     from hls.scan import reference_scans
     from training.checkpoint import load_actor, load_config, load_generator
-    from training.data import load_split
+    from training.data import load_config_split
     from training.evaluate import actor_scans, complete, score
 
     cfg = load_config(checkpoint)
-    images = load_split(cfg.dataset, 'test', n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.data_seed)[:n_images]
+    images = load_config_split(cfg, 'test')[:n_images]
     geometry = cfg.geometry
     generator = load_generator(checkpoint)
     float_scores = score(complete(generator, actor_scans(load_actor(checkpoint), images, geometry)['partial_scan']), images)

@@ -51,7 +51,7 @@ def main(argv=None) -> int:
     from hls.scan import reference_scans
     from hls.sequencer_model import run_scans
     from training.checkpoint import load_config
-    from training.data import load_split
+    from training.data import load_config_split
 
     for folder in (args.wrapping_actor, args.actor):
         if message := missing_actor_file(folder):
@@ -60,7 +60,7 @@ def main(argv=None) -> int:
     old = ReferenceActor.from_file(args.wrapping_actor, engine='numpy')
     new = ReferenceActor.from_file(args.actor, engine='numpy')
     cfg = load_config(args.checkpoint)
-    images = load_split(cfg.dataset, 'test', n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.data_seed)[: args.images]
+    images = load_config_split(cfg, 'test')[: args.images]
     result = {'wrapping_actor': str(args.wrapping_actor), 'actor': str(args.actor)}
     result['held_out_images'] = compare(old, new, lambda a: reference_scans(a, images.astype(np.float32))['action'])
     for name, raw, cal in extreme_scans(cfg.geometry.image_size):

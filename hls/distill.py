@@ -99,14 +99,14 @@ def distil(checkpoint: Path, units: int, n_images: int, rounds: int, epochs: int
     from hls.quantized_actor import build_quantized_actor
     from training.checkpoint import load_actor, load_config
     from training.crdpg import detector_views
-    from training.data import load_split
+    from training.data import load_config_split
 
     keras.utils.set_random_seed(seed)
     teacher = load_actor(checkpoint)
     cfg = load_config(checkpoint)
     geometry = cfg.geometry
     contract = ActorContract(geometry=geometry, units=units, state_formats={'h': vars(H_FORMAT), 'c': vars(C_FORMAT)})
-    images = load_split(cfg.dataset, 'train', n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.data_seed)[:n_images]
+    images = load_config_split(cfg, 'train')[:n_images]
     views = detector_views(cfg, np.random.default_rng(seed), len(images))  # the calibration errors the teacher trained with
     student = build_quantized_actor(contract, units, H_FORMAT, C_FORMAT, beta0=beta)
     obs, labels = closed_loop(teacher, images, geometry, views, teacher)
@@ -144,11 +144,11 @@ def main(argv=None) -> int:
     from hls.export import export
     from training.checkpoint import load_config
     from training.crdpg import detector_views
-    from training.data import load_split
+    from training.data import load_config_split
 
     student, contract, log = distil(args.checkpoint, args.units, args.images, args.rounds, args.epochs, args.beta)
     cfg = load_config(args.checkpoint)  # calibrate on the data set and detector views the run trained with
-    images = load_split(cfg.dataset, 'train', n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.data_seed)[:256]
+    images = load_config_split(cfg, 'train')[:256]
     observations, _ = closed_loop(
         student, images, contract.geometry, detector_views(cfg, np.random.default_rng(1), len(images))
     )
