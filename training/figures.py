@@ -104,6 +104,8 @@ def deployable_room(points: dict, oracle_ratio: float, path) -> None:
     right.set_ylabel('MSE / spiral')
     for ax in (left, right):
         ax.set_xscale('log')
+        ax.set_xticks(n, [str(v) for v in n])
+        ax.minorticks_off()
         ax.set_xlabel('labelled training images')
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
