@@ -676,11 +676,11 @@ def decision_time(w: Work) -> dict:
     out = {}
     for name in ('erd_greedy', 'erd_planned', 'erd_lookahead'):
         scans = w.sizes.decision_scans
-        score, images = scorer_of(w, name), w.test['test'][:scans]
-        policy_directions(score, images[:1], w.geometry, *offered(w, name), batch=1, progress=False)  # warm-up
+        score, images, (candidates, blind) = scorer_of(w, name), w.test['test'][:scans], offered(w, name)
+        policy_directions(score, images[:1], w.geometry, candidates, blind, batch=1, progress=False)  # warm-up
         started = time.perf_counter()
-        policy_directions(score, images, w.geometry, *offered(w, name), batch=1, progress=False)
-        out[name] = 1000 * (time.perf_counter() - started) / (scans * (w.geometry.segments - len(w.blind)))
+        policy_directions(score, images, w.geometry, candidates, blind, batch=1, progress=False)
+        out[name] = 1000 * (time.perf_counter() - started) / (scans * (w.geometry.segments - len(blind)))
     return out
 
 

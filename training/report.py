@@ -237,10 +237,7 @@ def main(argv=None) -> int:
         written.append(out / 'learning_curve.png')
     if args.save_completions:
         written += save_completions(args, ckpt, baseline, out / 'completions')
-    print(
-        f'the default policy (checkpoints/policies.json) is {policies.default_name()}: the best measured one; '
-        f'the baseline below is {policies.baseline_name()}'
-    )
+    print(f'the default policy (checkpoints/policies.json) is {policies.default_name()}: the best measured one')
     for key, r in rows.items():
         print(
             f'{key:28s} MSE {r["mse"]:.5f}  PSNR {r["psnr"]:.2f} dB  SSIM {r["ssim"]:.3f}  ({r["n_images"]} images of {dataset}, {split})'
